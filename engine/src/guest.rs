@@ -1,0 +1,182 @@
+//! The WIT guest glue: converts between the engine's types and the
+//! `kaohe:rubric` interface. Used through [`rubric_component!`](crate::rubric_component).
+
+use crate::{ColumnSource, EntryValue, Level, Part, RuleMode, Rubric, Scoring};
+
+wit_bindgen::generate!({
+    world: "rubric",
+    path: "../wit",
+    pub_export_macro: true,
+    export_macro_name: "export_rubric_component",
+    default_bindings_module: "kaohe_engine::guest",
+});
+
+pub use exports::kaohe::rubric::scorer::Guest;
+use kaohe::rubric::types as wit;
+
+/// Turn a rubric's JSON (validated at build time) into a component.
+///
+/// The rubric crate's `build.rs` reads `rubric.toml`, validates it and writes
+/// `rubric.json` to `OUT_DIR`; its `lib.rs` is this one line:
+///
+/// ```ignore
+/// kaohe_engine::rubric_component!(include_str!(concat!(env!("OUT_DIR"), "/rubric.json")));
+/// ```
+#[macro_export]
+macro_rules! rubric_component {
+    ($json:expr) => {
+        struct KaoheRubricComponent;
+
+        fn kaohe_rubric() -> &'static $crate::Rubric {
+            static RUBRIC: ::std::sync::OnceLock<$crate::Rubric> = ::std::sync::OnceLock::new();
+            RUBRIC.get_or_init(|| $crate::Rubric::from_json($json).expect("rubric data validated at build time"))
+        }
+
+        impl $crate::guest::Guest for KaoheRubricComponent {
+            fn describe() -> $crate::guest::RubricInfo {
+                $crate::guest::describe(kaohe_rubric())
+            }
+            fn score(entries: Vec<$crate::guest::Entry>) -> Result<$crate::guest::Assessment, Vec<$crate::guest::Finding>> {
+                $crate::guest::score(kaohe_rubric(), entries)
+            }
+        }
+
+        $crate::guest::export_rubric_component!(KaoheRubricComponent);
+    };
+}
+
+pub use wit::{Assessment, Entry, Finding, RubricInfo};
+
+fn part(p: Part) -> wit::Part {
+    match p {
+        Part::Base => wit::Part::Base,
+        Part::Bonus => wit::Part::Bonus,
+        Part::Deduction => wit::Part::Deduction,
+        Part::Special => wit::Part::Special,
+        Part::SpecialDeduction => wit::Part::SpecialDeduction,
+    }
+}
+
+/// The rubric's self-description.
+pub fn describe(r: &Rubric) -> RubricInfo {
+    let items = r
+        .items()
+        .map(|ir| {
+            let item = ir.item;
+            let scoring = match item.scoring() {
+                Scoring::Range => wit::Scoring::Range,
+                Scoring::Levels(ls) => wit::Scoring::Levels(
+                    ls.iter().map(|l| wit::LevelOption { points: l.points, label: l.label.clone() }).collect(),
+                ),
+                Scoring::Rules(rs) => wit::Scoring::Rules(
+                    rs.iter()
+                        .map(|s| wit::SubRule {
+                            id: s.id.clone(),
+                            text: s.text.clone(),
+                            mode: match s.mode {
+                                RuleMode::PerOccurrence => wit::RuleMode::PerOccurrence,
+                                RuleMode::Discretionary => wit::RuleMode::Discretionary,
+                            },
+                            points_each: s.each,
+                            cap: s.cap,
+                            unit: s.unit.clone(),
+                        })
+                        .collect(),
+                ),
+            };
+            wit::Item {
+                id: item.id.clone(),
+                category: ir.category.name.clone(),
+                part: part(ir.part),
+                text: item.text.clone(),
+                max_points: item.max_points(),
+                required: ir.required(),
+                scoring,
+            }
+        })
+        .collect();
+    RubricInfo {
+        id: r.id.clone(),
+        version: r.version.clone(),
+        title: r.title.clone(),
+        issuer: r.issuer.clone(),
+        region: r.region.clone(),
+        level: match r.level {
+            Level::CountyCenter => wit::Level::CountyCenter,
+            Level::TownshipStation => wit::Level::TownshipStation,
+            Level::VillageStation => wit::Level::VillageStation,
+        },
+        year: r.year,
+        description: r.description.clone(),
+        categories: r
+            .categories
+            .iter()
+            .map(|c| wit::Category { name: c.name.clone(), part: part(c.part), max_points: r.category_max(c) })
+            .collect(),
+        items,
+        bands: r.bands.iter().map(|b| wit::Band { label: b.label.clone(), min_total: b.min }).collect(),
+        report_title: r.report.title.clone(),
+        report_columns: r
+            .report
+            .columns
+            .iter()
+            .map(|c| wit::Column {
+                header: c.header.clone(),
+                source: match ColumnSource::parse(&c.source).expect("validated") {
+                    ColumnSource::County => wit::ColumnSource::County,
+                    ColumnSource::Center => wit::ColumnSource::Center,
+                    ColumnSource::Category(n) => wit::ColumnSource::Category(n),
+                    ColumnSource::Bonus => wit::ColumnSource::Bonus,
+                    ColumnSource::Deduction => wit::ColumnSource::Deduction,
+                    ColumnSource::Special => wit::ColumnSource::Special,
+                    ColumnSource::SpecialDeduction => wit::ColumnSource::SpecialDeduction,
+                    ColumnSource::Adjustment => wit::ColumnSource::Adjustment,
+                    ColumnSource::Total => wit::ColumnSource::Total,
+                    ColumnSource::Grade => wit::ColumnSource::Grade,
+                },
+            })
+            .collect(),
+        report_notes: r.report.notes.clone(),
+        min_total: r.min_total(),
+        max_total: r.max_total(),
+    }
+}
+
+/// Score one unit.
+pub fn score(r: &Rubric, entries: Vec<Entry>) -> Result<Assessment, Vec<Finding>> {
+    let entries: Vec<crate::Entry> = entries
+        .into_iter()
+        .map(|e| crate::Entry {
+            item: e.item,
+            value: match e.value {
+                wit::EntryValue::Blank => EntryValue::Blank,
+                wit::EntryValue::Points(p) => EntryValue::Points(p),
+                wit::EntryValue::Counts(cs) => EntryValue::Counts(cs.into_iter().map(|c| (c.rule, c.value)).collect()),
+            },
+        })
+        .collect();
+    let pairs = |v: Vec<(String, f64)>| v.into_iter().map(|(rule, value)| wit::RuleCount { rule, value }).collect();
+    match r.score(&entries) {
+        Ok(a) => Ok(Assessment {
+            items: a
+                .items
+                .into_iter()
+                .map(|s| wit::ItemScore { item: s.item, points: s.points, sub_rules: pairs(s.sub_rules) })
+                .collect(),
+            categories: a
+                .categories
+                .into_iter()
+                .map(|c| wit::CategoryScore { name: c.name, score: c.score, max_points: c.max })
+                .collect(),
+            bonus: a.bonus,
+            deduction: a.deduction,
+            special: a.special,
+            special_deduction: a.special_deduction,
+            adjustment: a.adjustment,
+            total: a.total,
+            grade: a.grade,
+            trace: a.trace.into_iter().map(|t| wit::TraceStep { rule: t.rule, text: t.text, points: t.points }).collect(),
+        }),
+        Err(fs) => Err(fs.into_iter().map(|f| wit::Finding { item: f.item, message: f.message, allowed: f.allowed }).collect()),
+    }
+}

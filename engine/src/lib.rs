@@ -1,0 +1,21 @@
+//! Kaohe's rubric engine: the rubric model ([`Rubric`]) and its evaluator
+//! ([`Rubric::score`]).
+//!
+//! The engine is compiled into every rubric component (target
+//! `wasm32-wasip2`); with the `guest` feature it also carries the WIT glue, so a
+//! rubric crate is its data plus one macro call:
+//!
+//! ```ignore
+//! kaohe_engine::rubric_component!(include_str!(concat!(env!("OUT_DIR"), "/rubric.json")));
+//! ```
+//!
+//! The same evaluator runs natively in tests and benchmarks.
+
+mod eval;
+mod model;
+
+pub use eval::{fmt_points, tidy, Assessment, CategoryScore, Entry, EntryValue, Finding, ItemScore, TraceStep};
+pub use model::{Band, Category, Column, ColumnSource, Item, ItemRef, Level, LevelOption, Part, Report, Rubric, RuleMode, Scoring, SubRule};
+
+#[cfg(feature = "guest")]
+pub mod guest;

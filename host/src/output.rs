@@ -1,0 +1,44 @@
+//! Writing outputs safely: atomically, never over an input, reproducibly.
+//!
+//! ```no_run
+//! kaohe::output::write_atomic(std::path::Path::new("summary.xlsx"), b"bytes")?;
+//! # anyhow::Ok(())
+//! ```
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime};
+
+/// Write `bytes` to `path` through a temporary file in the same folder and a
+/// rename, so an interrupted run leaves the old file or the new one, never half.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kaohe-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    // A temporary file is private (0600); give the output the usual permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0o644);
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Document properties with a fixed creation date, so the same inputs give
+/// byte-identical workbooks.
+pub fn properties(title: &str) -> DocProperties {
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1).expect("valid date");
+    DocProperties::new().set_title(title).set_author("kaohe").set_creation_datetime(&fixed)
+}

@@ -1,0 +1,244 @@
+//! The summary workbook: attachment 2 (统计表), per-item detail (评分明细)
+//! and every finding (问题清单). Every input file has a row, scored or not.
+//!
+//! ```no_run
+//! # let rubric: kaohe::runtime::LoadedRubric = todo!();
+//! # let results: Vec<kaohe::score::FileResult> = vec![];
+//! let bytes = kaohe::report::build(&rubric, &results, &kaohe::report::Header::default())?;
+//! # anyhow::Ok(())
+//! ```
+
+use anyhow::Result;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+
+use crate::runtime::{ColumnSource, LoadedRubric, Scoring};
+use crate::score::FileResult;
+
+/// The 填表单位 and 时间 lines.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    /// 填表单位; defaults to the rubric's issuer.
+    pub issuer: Option<String>,
+    /// 时间, as the clerk wants it printed; blank by default (filled by hand, as in the seed).
+    pub date: Option<String>,
+}
+
+/// What a report column shows for one result; `None` leaves the cell blank.
+enum Value {
+    Text(String),
+    Number(f64),
+}
+
+fn column_value(src: &ColumnSource, r: &FileResult) -> Option<Value> {
+    let a = r.assessment.as_ref();
+    Some(match src {
+        ColumnSource::County => Value::Text(r.county.clone()),
+        ColumnSource::Center => Value::Text(r.center.clone()),
+        ColumnSource::Category(name) => Value::Number(a?.categories.iter().find(|c| &c.name == name)?.score),
+        ColumnSource::Bonus => Value::Number(a?.bonus),
+        ColumnSource::Deduction => Value::Number(a?.deduction),
+        ColumnSource::Special => Value::Number(a?.special),
+        ColumnSource::SpecialDeduction => Value::Number(a?.special_deduction),
+        ColumnSource::Adjustment => Value::Number(a?.adjustment),
+        ColumnSource::Total => Value::Number(a?.total),
+        ColumnSource::Grade => Value::Text(match a {
+            Some(a) => a.grade.clone(),
+            None => "未评分".into(),
+        }),
+    })
+}
+
+struct Formats {
+    title: Format,
+    line: Format,
+    header: Format,
+    text: Format,
+    number: Format,
+    note: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let cell = Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter).set_font_size(11);
+        Formats {
+            title: Format::new().set_bold().set_font_size(18).set_align(FormatAlign::Center),
+            line: Format::new().set_font_size(12),
+            header: cell.clone().set_bold().set_align(FormatAlign::Center).set_text_wrap(),
+            text: cell.clone().set_align(FormatAlign::Center).set_text_wrap(),
+            number: cell.clone().set_align(FormatAlign::Center).set_num_format("0.00"),
+            note: cell.set_text_wrap().set_align(FormatAlign::Left),
+        }
+    }
+}
+
+/// Build the summary workbook; returns the xlsx bytes.
+pub fn build(rubric: &LoadedRubric, results: &[FileResult], header: &Header) -> Result<Vec<u8>> {
+    let info = &rubric.info;
+    let f = Formats::new();
+    let mut book = Workbook::new();
+    book.set_properties(&crate::output::properties(&info.report_title));
+
+    // Sheet 1: attachment 2.
+    let ws = book.add_worksheet();
+    ws.set_name("统计表")?;
+    let cols = &info.report_columns;
+    let last = cols.len().max(2) as u16 - 1;
+    ws.write_with_format(0, 0, "附件2", &f.line)?;
+    ws.merge_range(1, 0, 1, last, &info.report_title, &f.title)?;
+    ws.set_row_height(1, 32)?;
+    let issuer = header.issuer.clone().unwrap_or_else(|| info.issuer.clone());
+    let half = last / 2;
+    ws.merge_range(2, 0, 2, half, &format!("填表单位：{issuer}"), &f.line)?;
+    ws.merge_range(2, half + 1, 2, last, &format!("时间：{}", header.date.clone().unwrap_or_default()), &f.line)?;
+    for (c, col) in cols.iter().enumerate() {
+        ws.write_with_format(3, c as u16, &col.header, &f.header)?;
+        let width = match col.source {
+            ColumnSource::Center => 30.0,
+            ColumnSource::County => 12.0,
+            _ => 10.0,
+        };
+        ws.set_column_width(c as u16, width)?;
+    }
+    ws.set_row_height(3, 30)?;
+    let mut row = 4;
+    for r in results {
+        for (c, col) in cols.iter().enumerate() {
+            write_value(ws, row, c as u16, column_value(&col.source, r), &f)?;
+        }
+        row += 1;
+    }
+    let not_scored = results.iter().filter(|r| !r.ok()).count();
+    let mut notes = info.report_notes.clone();
+    if not_scored > 0 {
+        notes.push(format!("{not_scored} 个文件未评分，原因见“问题清单”工作表"));
+    }
+    notes.push(format!("评分标准：{} {}（{}）", info.id, info.version, info.title));
+    ws.write_with_format(row, 0, "备注", &f.text)?;
+    ws.merge_range(row, 1, row, last, &notes.join("；"), &f.note)?;
+    ws.set_row_height(row, 36)?;
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+
+    detail_sheet(book.add_worksheet(), rubric, results, &f)?;
+    findings_sheet(book.add_worksheet(), results, &f)?;
+    Ok(book.save_to_buffer()?)
+}
+
+fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Value>, f: &Formats) -> Result<()> {
+    match v {
+        Some(Value::Text(t)) => ws.write_with_format(row, col, &t, &f.text)?,
+        Some(Value::Number(n)) => ws.write_number_with_format(row, col, n, &f.number)?,
+        None => ws.write_blank(row, col, &f.text)?,
+    };
+    Ok(())
+}
+
+/// One row per file: who, which rubric scored it, every item's points and the parts of the total.
+fn detail_sheet(ws: &mut Worksheet, rubric: &LoadedRubric, results: &[FileResult], f: &Formats) -> Result<()> {
+    let info = &rubric.info;
+    ws.set_name("评分明细")?;
+    let mut headers: Vec<String> =
+        ["文件", "县(市、区)", "服务(中心)站名称", "状态", "评分标准", "版本", "评分组件SHA-256", "文件SHA-256"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    let fixed = headers.len();
+    let mut ids = Vec::new();
+    for item in &info.items {
+        headers.push(format!("序号{}", item.id));
+        ids.push(item.id.clone());
+        if let Scoring::Rules(rules) = &item.scoring {
+            for r in rules {
+                headers.push(format!("分项{}扣分", r.id));
+                ids.push(r.id.clone());
+            }
+        }
+    }
+    let items_end = headers.len();
+    headers.extend(info.categories.iter().filter(|c| is_base(c)).map(|c| c.name.clone()));
+    headers.extend(["加分", "减分", "特别考核加分", "特别考核减分", "加分减分", "总分", "考核结果"].map(String::from));
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_with_format(0, c as u16, h, &f.header)?;
+    }
+    ws.set_column_width(0, 28)?;
+    ws.set_column_width(2, 28)?;
+    ws.set_column_width(6, 20)?;
+    ws.set_column_width(7, 20)?;
+    for (i, r) in results.iter().enumerate() {
+        let row = i as u32 + 1;
+        let status = if r.ok() { "已评分" } else { "未评分" };
+        let cells = [
+            r.file.as_str(),
+            &r.county,
+            &r.center,
+            status,
+            &info.id,
+            &info.version,
+            &rubric.sha256,
+            r.input_sha256.as_deref().unwrap_or(""),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_with_format(row, c as u16, *v, &f.text)?;
+        }
+        let Some(a) = &r.assessment else { continue };
+        for (k, id) in ids.iter().enumerate() {
+            let v = a.items.iter().find(|s| &s.item == id).map(|s| s.points).or_else(|| {
+                a.items.iter().flat_map(|s| s.sub_rules.iter()).find(|rc| &rc.rule == id).map(|rc| rc.value)
+            });
+            write_value(ws, row, (fixed + k) as u16, v.map(Value::Number), f)?;
+        }
+        let mut c = items_end as u16;
+        for cat in &a.categories {
+            write_value(ws, row, c, Some(Value::Number(cat.score)), f)?;
+            c += 1;
+        }
+        for v in [a.bonus, a.deduction, a.special, a.special_deduction, a.adjustment, a.total] {
+            write_value(ws, row, c, Some(Value::Number(v)), f)?;
+            c += 1;
+        }
+        write_value(ws, row, c, Some(Value::Text(a.grade.clone())), f)?;
+    }
+    ws.set_freeze_panes(1, 3)?;
+    Ok(())
+}
+
+fn is_base(c: &crate::runtime::Category) -> bool {
+    c.part == crate::runtime::Part::Base
+}
+
+/// Every finding of every file; a file without findings is not listed.
+fn findings_sheet(ws: &mut Worksheet, results: &[FileResult], f: &Formats) -> Result<()> {
+    ws.set_name("问题清单")?;
+    for (c, (h, w)) in
+        [("文件", 30.0), ("工作表", 10.0), ("单元格", 8.0), ("序号", 8.0), ("级别", 6.0), ("代码", 16.0), ("说明", 70.0)]
+            .iter()
+            .enumerate()
+    {
+        ws.write_with_format(0, c as u16, *h, &f.header)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    let mut row = 1;
+    for r in results {
+        for x in &r.findings {
+            let cells = [
+                r.file.as_str(),
+                x.sheet.as_deref().unwrap_or(""),
+                x.cell.as_deref().unwrap_or(""),
+                x.item.as_deref().unwrap_or(""),
+                x.severity.label(),
+                &x.code,
+            ];
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_with_format(row, c as u16, *v, &f.text)?;
+            }
+            ws.write_with_format(row, 6, &x.message, &f.note)?;
+            row += 1;
+        }
+    }
+    if row == 1 {
+        ws.merge_range(1, 0, 1, 6, "未发现问题", &f.text)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Loading rubric components and calling them, sandboxed.
+//!
+//! One [`Runtime`] per process holds the wasmtime engine and a thread that
+//! advances its epoch. Each rubric is compiled once into a [`LoadedRubric`]
+//! (an `InstancePre`); every call gets a fresh, small `Store` with a memory cap
+//! and a deadline, and a WASI context that grants nothing.
+//!
+//! ```no_run
+//! let rt = kaohe::runtime::Runtime::new(Default::default())?;
+//! let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in")?;
+//! assert_eq!(rubric.info.id, "changzhi-2023");
+//! # anyhow::Ok(())
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+wasmtime::component::bindgen!({
+    world: "rubric",
+    path: "../wit",
+});
+
+pub use exports::kaohe::rubric::scorer::{Assessment, Entry, Finding};
+pub use kaohe::rubric::types::{
+    Band, Category, Column, ColumnSource, EntryValue, Item, ItemScore, Level, LevelOption, Part, RubricInfo, RuleCount,
+    RuleMode, Scoring, SubRule,
+};
+
+/// How long one epoch tick lasts; deadlines are counted in ticks.
+const TICK: Duration = Duration::from_millis(10);
+/// Most bytes of a component's stdout/stderr kept for a finding.
+const OUTPUT_CAP: usize = 4096;
+
+/// Limits applied to every call into a component.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Wall-clock budget of one call.
+    pub timeout: Duration,
+    /// Most linear memory one instance may grow to, in bytes.
+    pub memory: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { timeout: Duration::from_secs(1), memory: 64 << 20 }
+    }
+}
+
+/// Per-call state: a WASI context granting nothing, and the store's limits.
+struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// The wasmtime engine, shared by every rubric of a run.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<State>,
+    limits: Limits,
+    _ticker: Arc<()>,
+}
+
+impl Runtime {
+    /// Create the engine and start its epoch ticker.
+    pub fn new(limits: Limits) -> Result<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.max_wasm_stack(512 << 10);
+        let engine = Engine::new(&config)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        // The ticker thread ends once the runtime is dropped.
+        let alive = Arc::new(());
+        let weak = Arc::downgrade(&alive);
+        let ticking = engine.clone();
+        std::thread::Builder::new().name("kaohe-epoch".into()).spawn(move || {
+            while weak.upgrade().is_some() {
+                std::thread::sleep(TICK);
+                ticking.increment_epoch();
+            }
+        })?;
+        Ok(Runtime { engine, linker, limits, _ticker: alive })
+    }
+
+    /// Compile a component, check it exports the rubric interface, and read its description.
+    ///
+    /// `origin` says where the bytes came from (a path, or "built-in").
+    pub fn load(&self, bytes: &[u8], origin: &str) -> Result<LoadedRubric> {
+        let sha256 = hex(&Sha256::digest(bytes));
+        let component = Component::new(&self.engine, bytes)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("{origin} is not a valid WebAssembly component"))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("{origin} needs imports the host does not grant"))?;
+        let pre = RubricPre::new(pre).map_err(anyhow::Error::from).with_context(|| {
+            format!("{origin} does not export the kaohe:rubric/scorer@1.0.0 interface this host supports")
+        })?;
+        let sandbox = Sandbox { pre, limits: self.limits, engine: self.engine.clone() };
+        let info = sandbox
+            .call(|r, s| r.kaohe_rubric_scorer().call_describe(s))
+            .with_context(|| format!("{origin}: describe() failed"))?;
+        Ok(LoadedRubric { info, sha256, origin: origin.to_string(), sandbox })
+    }
+}
+
+/// A compiled rubric component, ready to score many units.
+pub struct LoadedRubric {
+    /// What the component says about itself.
+    pub info: RubricInfo,
+    /// SHA-256 of the component's bytes, lowercase hex.
+    pub sha256: String,
+    /// Where the component came from.
+    pub origin: String,
+    sandbox: Sandbox,
+}
+
+impl LoadedRubric {
+    /// Score one unit. The outer error is the component failing (trap,
+    /// timeout, memory); the inner one is the rubric rejecting the entries.
+    pub fn score(&self, entries: &[Entry]) -> Result<std::result::Result<Assessment, Vec<Finding>>> {
+        self.sandbox.call(|r, s| r.kaohe_rubric_scorer().call_score(s, entries))
+    }
+}
+
+/// A pre-linked component and the limits each of its calls runs under.
+struct Sandbox {
+    pre: RubricPre<State>,
+    limits: Limits,
+    engine: Engine,
+}
+
+impl Sandbox {
+
+    fn call<R>(&self, f: impl FnOnce(&Rubric, &mut Store<State>) -> wasmtime::Result<R>) -> Result<R> {
+        let stdout = MemoryOutputPipe::new(OUTPUT_CAP);
+        let stderr = MemoryOutputPipe::new(OUTPUT_CAP);
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let limits = StoreLimitsBuilder::new().memory_size(self.limits.memory).instances(4).tables(16).memories(4).build();
+        let mut store = Store::new(&self.engine, State { wasi, table: ResourceTable::new(), limits });
+        store.limiter(|s| &mut s.limits);
+        let ticks = (self.limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
+        store.set_epoch_deadline(ticks);
+        let result = self.pre.instantiate(&mut store).and_then(|r| f(&r, &mut store));
+        result.map_err(|e| {
+            let mut msg = describe_trap(&e, self.limits);
+            let err = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
+            if !err.is_empty() {
+                msg.push_str(&format!("; component stderr: {}", truncate(&err, 400)));
+            }
+            anyhow!(msg)
+        })
+    }
+}
+
+fn describe_trap(e: &wasmtime::Error, limits: Limits) -> String {
+    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
+        return match trap {
+            wasmtime::Trap::Interrupt => format!("exceeded its time budget of {:?}", limits.timeout),
+            wasmtime::Trap::StackOverflow => "overflowed its stack".to_string(),
+            wasmtime::Trap::UnreachableCodeReached => "trapped (unreachable code: a panic inside the component)".to_string(),
+            other => format!("trapped: {other}"),
+        };
+    }
+    let root = format!("{:?}", e.root_cause());
+    if root.contains("memory") && root.contains("limit") || root.contains("memory.grow") {
+        return format!("exceeded its memory cap of {} MiB", limits.memory >> 20);
+    }
+    format!("failed: {}", truncate(&format!("{e:?}"), 600))
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n).collect::<String>() + "…" }
+}
+
+/// Lowercase hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
