@@ -139,7 +139,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 )));
             }
             let county = county.or_else(|| kaohe::workbook::county_from_name(&center)).unwrap_or_default();
-            let bytes = template::build(&rubric, &center, &county)?;
+            let unit = template::Unit { center: center.clone(), county, ..Default::default() };
+            let bytes = template::build(&rubric, &unit)?;
             output::write_atomic(&output, &bytes)?;
             eprintln!("wrote {} ({} {}, {})", output.display(), rubric.info.id, rubric.info.version, center);
             Ok(ExitCode::SUCCESS)
@@ -265,10 +266,22 @@ fn print_results(results: &[FileResult], output: Option<&Path>) {
             (Some(a), true) => println!("{:<10} {:<28} {:>7.2}  {}", r.county, r.center, a.total, a.grade),
             _ => println!("{:<10} {:<28} {:>7}  未评分 ({})", r.county, r.center, "-", r.file),
         }
+    }
+    const PER_CODE: usize = 5;
+    for r in results {
+        let mut shown: std::collections::HashMap<&str, usize> = Default::default();
         for f in &r.findings {
+            let n = shown.entry(f.code.as_str()).or_default();
+            *n += 1;
+            if *n > PER_CODE {
+                continue;
+            }
             let place = [f.sheet.clone(), f.cell.clone()].into_iter().flatten().collect::<Vec<_>>().join("!");
             let item = f.item.as_deref().map(|i| format!(" [序号 {i}]")).unwrap_or_default();
             eprintln!("{}: {}{} {} ({}): {}", r.file, place, item, f.severity.label(), f.code, f.message);
+        }
+        for (code, n) in shown.into_iter().filter(|(_, n)| *n > PER_CODE) {
+            eprintln!("{}: … {} more `{code}` findings (all are in --json and the summary's 问题清单 sheet)", r.file, n - PER_CODE);
         }
     }
     let ok = results.iter().filter(|r| r.ok()).count();

@@ -8,10 +8,13 @@
 //! ```no_run
 //! let rt = kaohe::runtime::Runtime::new(Default::default())?;
 //! let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in")?;
-//! let bytes = kaohe::template::build(&rubric, "潞州区退役军人服务中心", "潞州区")?;
+//! let unit = kaohe::template::Unit { center: "潞州区退役军人服务中心".into(), county: "潞州区".into(), ..Default::default() };
+//! let bytes = kaohe::template::build(&rubric, &unit)?;
 //! kaohe::output::write_atomic(std::path::Path::new("潞州区.xlsx"), &bytes)?;
 //! # anyhow::Ok(())
 //! ```
+
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use kaohe_engine::fmt_points;
@@ -50,9 +53,23 @@ impl Formats {
     }
 }
 
-/// Build a blank scorecard for one unit; returns the xlsx bytes.
-pub fn build(rubric: &LoadedRubric, center: &str, county: &str) -> Result<Vec<u8>> {
+/// The unit a scorecard is for, and anything to print or fill in beforehand.
+#[derive(Debug, Clone, Default)]
+pub struct Unit {
+    /// 被考核单位, e.g. 潞州区退役军人服务中心.
+    pub center: String,
+    /// 县(市、区), e.g. 潞州区.
+    pub county: String,
+    /// A line printed under the table, e.g. 示例数据.
+    pub note: Option<String>,
+    /// Values to fill in, by item or sub-rule id (for examples and tests; empty for a blank form).
+    pub values: BTreeMap<String, f64>,
+}
+
+/// Build a scorecard for one unit; returns the xlsx bytes.
+pub fn build(rubric: &LoadedRubric, unit: &Unit) -> Result<Vec<u8>> {
     let info = &rubric.info;
+    let (center, county) = (&unit.center, &unit.county);
     let f = Formats::new();
     let mut book = Workbook::new();
     book.set_properties(&crate::output::properties(&info.title));
@@ -104,7 +121,7 @@ pub fn build(rubric: &LoadedRubric, center: &str, county: &str) -> Result<Vec<u8
                     ws.write_formula_with_format(row, SCORE_COL, Formula::new(formula).set_result("0"), &f.formula)?;
                     for r in rules {
                         row += 1;
-                        sub_rule_row(ws, row, r, &f)?;
+                        sub_rule_row(ws, row, r, &f, unit.values.get(&r.id))?;
                     }
                 }
                 Scoring::Levels(levels) => {
@@ -112,14 +129,14 @@ pub fn build(rubric: &LoadedRubric, center: &str, county: &str) -> Result<Vec<u8
                     let mut msg: Vec<String> = levels.iter().map(|l| format!("{}分：{}", fmt_points(l.points), l.label)).collect();
                     msg.push("均未达到填0".into());
                     let v = levels_validation(levels.iter().map(|l| l.points).collect(), item.max_points);
-                    input(ws, row, v, &format!("序号{}", item.id), &msg.join("；"), &allowed, &f)?;
+                    input(ws, row, v, &format!("序号{}", item.id), &msg.join("；"), &allowed, &f, unit.values.get(&item.id))?;
                 }
                 Scoring::Range => {
                     ws.write_number_with_format(row, 3, item.max_points, &f.center)?;
                     let v = DataValidation::new().allow_decimal_number(DataValidationRule::Between(0.0, item.max_points));
                     let optional = if item.required { "" } else { "；未达到填0或留空" };
                     let msg = format!("请填写 {allowed} 之间的得分，可填半分{optional}");
-                    input(ws, row, v, &format!("序号{}", item.id), &msg, &allowed, &f)?;
+                    input(ws, row, v, &format!("序号{}", item.id), &msg, &allowed, &f, unit.values.get(&item.id))?;
                 }
             }
             row += 1;
@@ -136,7 +153,11 @@ pub fn build(rubric: &LoadedRubric, center: &str, county: &str) -> Result<Vec<u8
     let total = format!("=SUM({})", cells.join(","));
     ws.write_formula_with_format(row, SCORE_COL, Formula::new(total).set_result("0"), &f.formula)?;
     ws.write_blank(row, 5, &f.input)?;
-    ws.merge_range(row + 1, 0, row + 1, 5, &format!("评分标准：{} {}（{}）", info.id, info.version, info.issuer), &f.label)?;
+    let mut footer = format!("评分标准：{} {}（{}）", info.id, info.version, info.issuer);
+    if let Some(note) = &unit.note {
+        footer = format!("{note}　{footer}");
+    }
+    ws.merge_range(row + 1, 0, row + 1, 5, &footer, &f.label)?;
 
     ws.set_repeat_rows(2, 2)?;
     ws.set_freeze_panes(3, 0)?;
@@ -162,7 +183,7 @@ pub fn build(rubric: &LoadedRubric, center: &str, county: &str) -> Result<Vec<u8
     Ok(book.save_to_buffer()?)
 }
 
-fn sub_rule_row(ws: &mut Worksheet, row: u32, r: &SubRule, f: &Formats) -> Result<()> {
+fn sub_rule_row(ws: &mut Worksheet, row: u32, r: &SubRule, f: &Formats, value: Option<&f64>) -> Result<()> {
     ws.write_with_format(row, 1, &r.id, &f.center)?;
     let (what, rule, v, allowed) = match r.mode {
         RuleMode::PerOccurrence => (
@@ -185,16 +206,29 @@ fn sub_rule_row(ws: &mut Worksheet, row: u32, r: &SubRule, f: &Formats) -> Resul
         RuleMode::PerOccurrence => format!("请填写发生的{}数（整数），{rule}；未发生填0或留空", r.unit),
         RuleMode::Discretionary => format!("请填写扣分（{allowed}），未发生填0或留空"),
     };
-    input(ws, row, v, &format!("分项{}", r.id), &msg, &allowed, f)
+    input(ws, row, v, &format!("分项{}", r.id), &msg, &allowed, f, value)
 }
 
-fn input(ws: &mut Worksheet, row: u32, v: DataValidation, title: &str, msg: &str, allowed: &str, f: &Formats) -> Result<()> {
+#[allow(clippy::too_many_arguments)]
+fn input(
+    ws: &mut Worksheet,
+    row: u32,
+    v: DataValidation,
+    title: &str,
+    msg: &str,
+    allowed: &str,
+    f: &Formats,
+    value: Option<&f64>,
+) -> Result<()> {
     let v = v
         .set_input_title(title)?
         .set_input_message(msg)?
         .set_error_title("输入有误")?
         .set_error_message(format!("{title}只能填写 {allowed}。"))?;
-    ws.write_blank(row, SCORE_COL, &f.input)?;
+    match value {
+        Some(v) => ws.write_number_with_format(row, SCORE_COL, *v, &f.input)?,
+        None => ws.write_blank(row, SCORE_COL, &f.input)?,
+    };
     ws.add_data_validation(row, SCORE_COL, row, SCORE_COL, &v)?;
     Ok(())
 }

@@ -1,0 +1,134 @@
+//! Writes `samples/`: example scorecards (示例数据) for the twelve county-level
+//! units of 长治市, filled with varied scores, in kaohe's template, in two
+//! hand-made layouts and as ODS. Run: `cargo run --release --example make-samples`.
+//! The output is deterministic, so re-running it changes nothing.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{Cell, Layout, full_marks, handmade_ods, handmade_xlsx, set};
+use kaohe::runtime::{Runtime, RubricInfo};
+use kaohe::template::Unit;
+
+/// Base-item scores with some variety: most at full marks, some half a point
+/// or half the marks lower, a few at zero. `k` picks the county's pattern.
+fn base_scores(info: &RubricInfo, k: usize, harsh: bool) -> Vec<(String, f64)> {
+    info.items
+        .iter()
+        .filter(|i| i.required)
+        .enumerate()
+        .map(|(n, i)| {
+            let m = i.max_points;
+            let h = (n * 7 + k * 13) % 10;
+            let v = match h {
+                0 if m >= 1.0 => m - 0.5,
+                3 => (m / 2.0 * 2.0).floor() / 2.0,
+                5 if harsh => 0.0,
+                7 if harsh && m >= 2.0 => m - 1.0,
+                _ => m,
+            };
+            (i.id.clone(), v)
+        })
+        .collect()
+}
+
+fn main() -> anyhow::Result<()> {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples");
+    std::fs::create_dir_all(&out)?;
+    let rt = Runtime::new(Default::default())?;
+    let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in")?;
+    let info = &rubric.info;
+    let note = "示例数据（虚构，仅供演示）";
+
+    // (county, pattern, harsh, extra values) for the template-filled ones.
+    let filled: &[(&str, usize, bool, &[(&str, f64)])] = &[
+        ("潞州区", 1, false, &[("61", 2.0), ("66", 8.0), ("67", 2.0), ("68", 4.0), ("69", 3.0)]),
+        ("上党区", 2, false, &[("65.1", 4.0), ("66", 5.0), ("68", 2.0)]),
+        ("平顺县", 5, true, &[("65.3", 2.0), ("65.6", 1.0), ("70.2", 1.0), ("67", 1.0)]),
+        ("黎城县", 6, false, &[("63", 3.0), ("64", 1.0), ("66", 10.0), ("69", 2.5)]),
+        ("壶关县", 7, true, &[("65.7", 1.0), ("65.8", 2.0), ("68", 3.0)]),
+        ("长子县", 8, true, &[("65.2", 1.0), ("70.1", 2.0)]),
+        ("武乡县", 9, false, &[("61", 1.0), ("62", 2.0), ("69", 1.5)]),
+        ("沁县", 10, false, &[("70.1", 1.0), ("66", 6.0)]),
+    ];
+    for (county, k, harsh, extra) in filled {
+        let mut values: BTreeMap<String, f64> = base_scores(info, *k, *harsh).into_iter().collect();
+        values.extend(extra.iter().map(|(id, v)| (id.to_string(), *v)));
+        let unit = Unit {
+            center: format!("{county}退役军人服务中心"),
+            county: county.to_string(),
+            note: Some(note.into()),
+            values,
+        };
+        kaohe::output::write_atomic(&out.join(format!("{county}.xlsx")), &kaohe::template::build(&rubric, &unit)?)?;
+    }
+
+    let title = format!("县(区)退役军人服务中心考核评分表（{note}）");
+    let cells = |k: usize, harsh: bool| -> Vec<(String, Cell)> {
+        base_scores(info, k, harsh).into_iter().map(|(id, v)| (id, Cell::Num(v))).collect()
+    };
+
+    // 屯留区: the seed's layout retyped, merged categories, header repeated at "page breaks",
+    // item 65 entered as a negative number of points.
+    let mut v = cells(3, false);
+    set(&mut v, "62", 1.0);
+    set(&mut v, "65", -3.0);
+    set(&mut v, "67", 3.0);
+    let mut layout = Layout::seed(&title, &[("被考核单位：屯留区退役军人服务中心", None)]);
+    layout.repeat_header_every = 26;
+    std::fs::write(out.join("屯留区（手工录入）.xlsx"), handmade_xlsx(info, &layout, &v))?;
+
+    // 潞城区: columns reordered, scorecard on the second sheet, label and value in separate
+    // cells, scores typed as text (" 3 ", full-width digits, "1.5分").
+    let mut v = cells(4, false);
+    set(&mut v, "4", " 3 ");
+    set(&mut v, "12", "２");
+    set(&mut v, "20", "3.5分");
+    set(&mut v, "70", 2.0);
+    set(&mut v, "66", 7.0);
+    let layout = Layout {
+        columns: vec!["序号", "得分", "分值", "工作标准", "主要内容"],
+        cover_sheet: true,
+        merge_categories: false,
+        repeat_header_every: 0,
+        title: title.clone(),
+        labels: vec![
+            ("县(市、区)".into(), Some("潞城区".into())),
+            ("服务(中心)站名称".into(), Some("潞城区退役军人服务中心".into())),
+        ],
+    };
+    std::fs::write(out.join("潞城区（手工录入）.xlsx"), handmade_xlsx(info, &layout, &v))?;
+
+    // 沁源县: seed layout, some scores typed as full-width text.
+    let v: Vec<(String, Cell)> = base_scores(info, 11, false)
+        .into_iter()
+        .enumerate()
+        .map(|(n, (id, x))| {
+            if n % 9 != 4 {
+                return (id, Cell::Num(x));
+            }
+            let t: String = kaohe_engine::fmt_points(x)
+                .chars()
+                .map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap() } else { c })
+                .collect();
+            (id, Cell::Text(t))
+        })
+        .collect();
+    let layout = Layout::seed(&title, &[("县(区)：沁源县", None), ("被考核单位：沁源县退役军人服务中心", None)]);
+    std::fs::write(out.join("沁源县（手工录入）.xlsx"), handmade_xlsx(info, &layout, &v))?;
+
+    // 襄垣县: saved as OpenDocument (.ods).
+    let mut v = cells(12, false);
+    set(&mut v, "63", 2.0);
+    set(&mut v, "65", 5.0);
+    set(&mut v, "68", 4.0);
+    let ods = handmade_ods(info, &title, &[("被考核单位：", "襄垣县退役军人服务中心")], &v);
+    std::fs::write(out.join("襄垣县（WPS导出）.ods"), ods)?;
+
+    let _ = full_marks; // shared helper, used by the tests
+    println!("wrote 12 sample workbooks to {}", out.display());
+    Ok(())
+}
