@@ -1,1 +1,284 @@
-//! placeholder
+//! The `kaohe` binary end to end: the shipped samples, the summary workbook's
+//! layout, `--json`, exit codes, rubric loading, and outputs that never
+//! overwrite inputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use calamine::{Data, Reader};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn kaohe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaohe")).args(args).env_remove("KAOHE_RUBRIC_DIR").output().unwrap()
+}
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn sheet(path: &Path, name: &str) -> calamine::Range<Data> {
+    let mut book = calamine::open_workbook_auto(path).unwrap();
+    book.worksheet_range(name).unwrap()
+}
+
+fn text(r: &calamine::Range<Data>, row: u32, col: u32) -> String {
+    r.get_value((row, col)).map(|d| d.to_string()).unwrap_or_default()
+}
+
+#[test]
+fn samples_give_the_attachment_2_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("summary.xlsx");
+    let o = kaohe(&["score", s(&samples()), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let mut book = calamine::open_workbook_auto(&out).unwrap();
+    assert_eq!(book.sheet_names(), ["统计表", "评分明细", "问题清单"]);
+    let t = sheet(&out, "统计表");
+    assert_eq!(text(&t, 1, 0), "基层服务中心量化考核情况统计表");
+    assert_eq!(text(&t, 2, 0), "填表单位：长治市退役军人事务局");
+    assert!(text(&t, 2, 5).starts_with("时间："));
+    let headers: Vec<String> = (0..10).map(|c| text(&t, 3, c)).collect();
+    assert_eq!(
+        headers,
+        ["县(市、区)", "服务(中心)站名称", "组织领导", "机构建设", "能力建设", "政治文化", "服务保障", "加分减分", "总分", "考核结果"]
+    );
+    let mut counties: Vec<String> = (4..16).map(|r| text(&t, r, 0)).collect();
+    counties.sort();
+    let mut expected = ["潞州区", "上党区", "屯留区", "潞城区", "襄垣县", "平顺县", "黎城县", "壶关县", "长子县", "武乡县", "沁县", "沁源县"];
+    expected.sort();
+    assert_eq!(counties, expected);
+    assert_eq!(text(&t, 16, 0), "备注");
+    assert!(text(&t, 16, 1).contains("考核结果仅限本系统内部使用"));
+    // Every row: the categories plus 加分减分 make 总分, and the grade matches the bands.
+    for r in 4..16 {
+        let num = |c| match t.get_value((r, c)) {
+            Some(Data::Float(f)) => *f,
+            other => panic!("row {r} col {c}: {other:?}"),
+        };
+        let parts: f64 = (2..8).map(num).sum();
+        assert!((parts - num(8)).abs() < 1e-9, "row {r}");
+        let total = num(8);
+        let grade = if total >= 90.0 { "优秀" } else if total >= 80.0 { "良好" } else if total >= 60.0 { "合格" } else { "不合格" };
+        assert_eq!(text(&t, r, 9), grade);
+    }
+    let detail = sheet(&out, "评分明细");
+    assert_eq!(text(&detail, 0, 4), "评分标准");
+    assert_eq!(text(&detail, 1, 4), "changzhi-2023");
+    assert_eq!(text(&detail, 1, 6).len(), 64, "component SHA-256 on each row");
+}
+
+/// The template-made samples, added up from their cells the way a person with
+/// a calculator would: 得分 of items 1–64 and 66–69, minus each sub-rule's count
+/// times its points, capped.
+#[test]
+fn sample_totals_match_a_hand_calculation() {
+    let caps: &[(&str, f64, f64)] = &[
+        ("65.1", 3.0, 10.0),
+        ("65.2", 10.0, 10.0),
+        ("65.3", 1.0, 5.0),
+        ("65.4", 5.0, 5.0),
+        ("65.5", 1.0, 5.0),
+        ("65.6", 2.0, 5.0),
+        ("65.7", 5.0, 10.0),
+        ("65.8", 1.0, 5.0),
+        ("65.9", 1.0, 5.0),
+        ("70.1", 3.0, 10.0),
+        ("70.2", 2.0, 10.0),
+    ];
+    let o = kaohe(&["score", s(&samples()), "--json"]);
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(samples()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name.contains('（') {
+            continue; // hand-made layouts are checked in tests/scoring.rs
+        }
+        let r = sheet(&path, "评分表");
+        let mut total = 0.0;
+        for row in 3..r.height() as u32 {
+            let id = text(&r, row, 1);
+            let v = match r.get_value((row, 4)) {
+                Some(Data::Float(f)) => *f,
+                _ => 0.0,
+            };
+            if let Some((_, each, cap)) = caps.iter().find(|(k, _, _)| *k == id) {
+                total -= (v * each).min(*cap);
+            } else if let Ok(n) = id.parse::<u32>() {
+                if n != 65 && n != 70 {
+                    total += v;
+                }
+            }
+        }
+        let result = json["results"].as_array().unwrap().iter().find(|x| x["file"].as_str().unwrap().ends_with(&name)).unwrap();
+        assert_eq!(result["total"].as_f64().unwrap(), total, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 8);
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("坏表.xlsx");
+    std::fs::write(&bad, b"not a workbook").unwrap();
+    let good = samples().join("潞州区.xlsx");
+    let o = kaohe(&["score", "--json", s(&bad), s(&good)]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["rubric"]["id"], "changzhi-2023");
+    assert_eq!(j["rubric"]["version"], "1.0.0");
+    assert_eq!(j["rubric"]["sha256"].as_str().unwrap().len(), 64);
+    let results = j["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let b = &results[0];
+    assert_eq!(b["ok"], false);
+    assert!(b["total"].is_null() && b["grade"].is_null());
+    assert_eq!(b["findings"][0]["severity"], "error");
+    assert_eq!(b["findings"][0]["code"], "not-a-workbook");
+    let g = &results[1];
+    assert_eq!(g["ok"], true);
+    assert_eq!(g["county"], "潞州区");
+    assert_eq!(g["center"], "潞州区退役军人服务中心");
+    let cats = g["categories"].as_array().unwrap();
+    assert_eq!(cats.len(), 5);
+    assert_eq!(cats[0]["name"], "组织领导");
+    assert_eq!(cats[0]["max"], 31.0);
+    for k in ["bonus", "deduction", "special", "special_deduction", "adjustment", "total"] {
+        assert!(g[k].is_f64(), "{k}");
+    }
+    let cat_sum: f64 = cats.iter().map(|c| c["score"].as_f64().unwrap()).sum();
+    let adj = g["bonus"].as_f64().unwrap() - g["deduction"].as_f64().unwrap() + g["special"].as_f64().unwrap()
+        - g["special_deduction"].as_f64().unwrap();
+    assert_eq!(g["adjustment"].as_f64().unwrap(), adj);
+    assert_eq!(g["total"].as_f64().unwrap(), cat_sum + adj);
+    assert!(g["grade"].is_string());
+
+    // A finding on a cell: item as a string, cell like E12.
+    let o = kaohe(&["score", "--json", s(&samples().join("潞城区（手工录入）.xlsx"))]);
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &j["results"][0]["findings"][0];
+    assert_eq!((f["item"].as_str(), f["cell"].as_str(), f["severity"].as_str()), (Some("4"), Some("B8"), Some("warning")));
+}
+
+#[test]
+fn a_bad_file_exits_1_and_still_appears_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    std::fs::copy(samples().join("沁县.xlsx"), inputs.join("沁县.xlsx")).unwrap();
+    std::fs::write(inputs.join("长子县.xlsx"), b"").unwrap();
+    std::fs::write(inputs.join("~$沁县.xlsx"), b"lock file").unwrap(); // Office lock files are skipped
+    let out = dir.path().join("summary.xlsx");
+    let o = kaohe(&["score", s(&inputs), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("长子县.xlsx") && stderr.contains("empty-file"), "{stderr}");
+    let t = sheet(&out, "统计表");
+    assert_eq!(text(&t, 4, 1), "沁县退役军人服务中心");
+    assert_eq!(text(&t, 5, 1), "长子县");
+    assert_eq!(text(&t, 5, 9), "未评分");
+    assert!(text(&t, 6, 1).contains("1 个文件未评分"));
+    let f = sheet(&out, "问题清单");
+    assert!(text(&f, 1, 0).ends_with("长子县.xlsx"));
+    assert_eq!(text(&f, 1, 5), "empty-file");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = samples().join("沁县.xlsx");
+    assert_eq!(kaohe(&[]).status.code(), Some(2));
+    assert_eq!(kaohe(&["score"]).status.code(), Some(2));
+    assert_eq!(kaohe(&["score", "--bogus", s(&input)]).status.code(), Some(2));
+    let o = kaohe(&["score", "--rubric", "no-such-rubric", s(&input)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("kaohe rubrics"));
+    assert_eq!(kaohe(&["score", s(&dir.path().join("missing.xlsx"))]).status.code(), Some(2));
+
+    // The output may never be one of the inputs; the input is left untouched.
+    let copy = dir.path().join("in.xlsx");
+    std::fs::copy(&input, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let o = kaohe(&["score", s(&copy), "-o", s(&copy)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+
+    // A template never overwrites a file (maybe a filled one) without --force.
+    let o = kaohe(&["template", "--center", "沁县退役军人服务中心", "-o", s(&copy)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    let o = kaohe(&["template", "--center", "沁县退役军人服务中心", "-o", s(&copy), "--force"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_ne!(std::fs::read(&copy).unwrap(), before);
+}
+
+#[test]
+fn template_then_score_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.xlsx");
+    let o = kaohe(&["template", "--rubric", "changzhi-2023", "--center", "长治市沁源县退役军人服务中心", "-o", s(&t)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = sheet(&t, "评分表");
+    assert_eq!(text(&r, 0, 0), "县(区)退役军人服务中心考核评分表");
+    assert_eq!(text(&r, 1, 0), "县(市、区)：沁源县");
+    assert_eq!(text(&r, 1, 3), "被考核单位：长治市沁源县退役军人服务中心");
+    let headers: Vec<String> = (0..6).map(|c| text(&r, 2, c)).collect();
+    assert_eq!(headers, ["主要内容", "序号", "工作标准", "分值", "得分", "备注"]);
+    assert_eq!(text(&r, 3, 0), "组织领导");
+    // A blank template scores as "not filled", naming the first cell to fill.
+    let o = kaohe(&["score", "--json", s(&t)]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &j["results"][0]["findings"][0];
+    assert_eq!((f["item"].as_str(), f["cell"].as_str(), f["code"].as_str()), (Some("1"), Some("E4"), Some("missing-score")));
+    assert_eq!(j["results"][0]["findings"].as_array().unwrap().len(), 60);
+}
+
+#[test]
+fn rubrics_lists_the_builtin_and_loads_components_from_files_and_folders() {
+    let sha = Sha256::digest(kaohe::BUILTIN_RUBRIC).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let o = kaohe(&["rubrics", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = &j["rubrics"][0];
+    assert_eq!((r["id"].as_str(), r["version"].as_str(), r["level"].as_str()), (Some("changzhi-2023"), Some("1.0.0"), Some("county-center")));
+    assert_eq!((r["items"].as_u64(), r["max_total"].as_f64(), r["min_total"].as_f64()), (Some(70), Some(130.0), Some(-80.0)));
+    assert_eq!(r["sha256"].as_str(), Some(sha.as_str()));
+
+    // A component file, by path and from a rubric folder (flag or environment).
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = dir.path().join("changzhi-2023.wasm");
+    std::fs::write(&wasm, kaohe::BUILTIN_RUBRIC).unwrap();
+    let input = samples().join("沁县.xlsx");
+    let o = kaohe(&["score", "--json", "--rubric", s(&wasm), s(&input)]);
+    assert_eq!(o.status.code(), Some(0));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["rubric"]["sha256"].as_str(), Some(sha.as_str()));
+    let o = Command::new(env!("CARGO_BIN_EXE_kaohe")).args(["rubrics"]).env("KAOHE_RUBRIC_DIR", dir.path()).output().unwrap();
+    let listing = String::from_utf8_lossy(&o.stdout);
+    assert!(listing.contains(s(&wasm)), "{listing}");
+
+    // Something that is not a component is a clear error, not a crash.
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, b"\0asm junk").unwrap();
+    let o = kaohe(&["score", "--rubric", s(&junk), s(&input)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a valid WebAssembly component"));
+}
+
+#[test]
+fn same_inputs_give_byte_identical_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.xlsx");
+    let b = dir.path().join("b.xlsx");
+    assert_eq!(kaohe(&["score", s(&samples()), "-o", s(&a)]).status.code(), Some(0));
+    assert_eq!(kaohe(&["score", s(&samples()), "-o", s(&b)]).status.code(), Some(0));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}

@@ -22,13 +22,17 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-wasmtime::component::bindgen!({
-    world: "rubric",
-    path: "../wit",
-});
+/// Host bindings generated from `wit/rubric.wit`.
+mod bindings {
+    wasmtime::component::bindgen!({
+        world: "rubric",
+        path: "../wit",
+    });
+}
 
-pub use exports::kaohe::rubric::scorer::{Assessment, Entry, Finding};
-pub use kaohe::rubric::types::{
+use bindings::{Rubric, RubricPre};
+pub use bindings::exports::kaohe::rubric::scorer::{Assessment, Entry, Finding};
+pub use bindings::kaohe::rubric::types::{
     Band, Category, Column, ColumnSource, EntryValue, Item, ItemScore, Level, LevelOption, Part, RubricInfo, RuleCount,
     RuleMode, Scoring, SubRule,
 };

@@ -69,6 +69,14 @@ pub struct ReadError {
     pub message: String,
 }
 
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
 fn fail(code: &'static str, message: impl Into<String>) -> ReadError {
     ReadError { code, message: message.into() }
 }
