@@ -78,6 +78,15 @@ fn template_round_trip() {
 }
 
 #[test]
+fn template_without_a_county_takes_it_from_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = Unit { center: "黎城县退役军人服务中心".into(), ..Default::default() };
+    let p = write(dir.path(), "t.xlsx", &template::build(rubric(), &unit).unwrap());
+    let r = score_file(rubric(), &p);
+    assert_eq!((r.center.as_str(), r.county.as_str()), ("黎城县退役军人服务中心", "黎城县"));
+}
+
+#[test]
 fn template_is_validated_protected_and_marked() {
     let bytes = template_with(&[]);
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();

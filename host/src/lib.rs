@@ -24,3 +24,9 @@ pub const BUILTIN_RUBRIC: &[u8] = BUILTIN_COMPONENTS[0].1;
 
 /// The id of the built-in default rubric.
 pub const DEFAULT_RUBRIC: &str = "changzhi-2023";
+
+/// At most `n` characters of `s` (an ellipsis marks a cut), for names and messages
+/// that come from untrusted workbooks or components.
+pub fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n).collect::<String>() + "…" }
+}

@@ -172,7 +172,7 @@ impl Sandbox {
             let mut msg = describe_trap(&e, self.limits);
             let err = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
             if !err.is_empty() {
-                msg.push_str(&format!("; component stderr: {}", truncate(&err, 400)));
+                msg.push_str(&format!("; component stderr: {}", crate::clip(&err, 400)));
             }
             anyhow!(msg)
         })
@@ -192,11 +192,7 @@ fn describe_trap(e: &wasmtime::Error, limits: Limits) -> String {
     if root.contains("memory") && root.contains("limit") || root.contains("memory.grow") {
         return format!("exceeded its memory cap of {} MiB", limits.memory >> 20);
     }
-    format!("failed: {}", truncate(&format!("{e:?}"), 600))
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n).collect::<String>() + "…" }
+    format!("failed: {}", crate::clip(&format!("{e:?}"), 600))
 }
 
 /// Lowercase hex of a digest.

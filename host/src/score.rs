@@ -313,7 +313,7 @@ fn number(row: &ScoreRow, item: &str, src: &Sources<'_>, findings: &mut Vec<Find
                     Severity::Warning,
                     "text-number",
                     item,
-                    format!("序号 {item} 的得分“{}”是文字格式，已按数字 {} 读取", t.trim(), fmt_points(v)),
+                    format!("序号 {item} 的得分“{}”是文字格式，已按数字 {} 读取", crate::clip(t.trim(), 20), fmt_points(v)),
                 ));
                 Some(v)
             }
@@ -322,7 +322,7 @@ fn number(row: &ScoreRow, item: &str, src: &Sources<'_>, findings: &mut Vec<Find
                     Severity::Error,
                     "not-a-number",
                     item,
-                    format!("序号 {item} 的得分“{}”不是数字，请填写数字", t.trim()),
+                    format!("序号 {item} 的得分“{}”不是数字，请填写数字", crate::clip(t.trim(), 20)),
                 ));
                 None
             }

@@ -304,20 +304,23 @@ fn find_labels(range: &calamine::Range<Data>) -> (Option<String>, Option<String>
                 } else {
                     None // e.g. the title 县(区)退役军人服务中心考核评分表
                 };
-                *slot = value.filter(|v| !v.is_empty());
+                *slot = value.filter(|v| !v.is_empty()).map(|v| crate::clip(&v, 60));
             }
         }
     }
     (center, county)
 }
 
+/// The next non-empty cell to the right, unless it is another label (has a colon).
 fn next_text(row: &[Data], i: usize) -> Option<String> {
-    row[i + 1..].iter().find_map(|d| match d {
+    let next = row[i + 1..].iter().find_map(|d| match d {
         Data::Empty => None,
         Data::String(s) if s.trim().is_empty() => None,
         d => Some(squash(&d.to_string())),
-    })
+    })?;
+    (!next.contains(':')).then_some(next)
 }
+
 
 fn read_mark(range: &calamine::Range<Data>) -> Option<(String, String)> {
     let mut id = None;
