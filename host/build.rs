@@ -11,6 +11,8 @@ use std::process::Command;
 
 /// Rubric crates built into the binary: (crate name, folder).
 const BUILTIN: &[(&str, &str)] = &[("rubric-changzhi-2023", "rubrics/changzhi-2023")];
+/// Components only the tests load; their paths are in `KAOHE_TEST_COMPONENT_<NAME>`.
+const TEST_ONLY: &[(&str, &str)] = &[("kaohe-test-hostile", "tests/components/hostile")];
 const TARGET: &str = "wasm32-wasip2";
 
 fn main() {
@@ -25,7 +27,7 @@ fn main() {
 
     let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(&root).args(["build", "--profile", "guest", "--target", TARGET, "--target-dir"]).arg(&target_dir);
-    for (name, dir) in BUILTIN {
+    for (name, dir) in BUILTIN.iter().chain(TEST_ONLY) {
         cmd.args(["-p", name]);
         println!("cargo::rerun-if-changed={}", root.join(dir).display());
     }
@@ -44,6 +46,14 @@ fn main() {
         generated.push_str(&format!("    ({:?}, include_bytes!({:?})),\n", file, dst.display().to_string()));
     }
     generated.push_str("];\n");
+    for (name, _) in TEST_ONLY {
+        let file = format!("{}.wasm", name.replace('-', "_"));
+        let src = target_dir.join(TARGET).join("guest").join(&file);
+        let dst = out.join(&file);
+        std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
+        let var = name.trim_start_matches("kaohe-test-").replace('-', "_").to_uppercase();
+        println!("cargo::rustc-env=KAOHE_TEST_COMPONENT_{var}={}", dst.display());
+    }
     std::fs::write(out.join("builtin.rs"), generated).unwrap();
 }
 

@@ -1,7 +1,7 @@
 //! The WIT guest glue: converts between the engine's types and the
 //! `kaohe:rubric` interface. Used through [`rubric_component!`](crate::rubric_component).
 
-use crate::{ColumnSource, EntryValue, Level, Part, RuleMode, Rubric, Scoring};
+use crate::{ColumnSource, Level, Part, RuleMode, Rubric, Scoring};
 
 wit_bindgen::generate!({
     world: "rubric",
@@ -45,7 +45,7 @@ macro_rules! rubric_component {
     };
 }
 
-pub use wit::{Assessment, Entry, Finding, RubricInfo};
+pub use wit::{Assessment, Entry, EntryValue, Finding, ItemScore, RubricInfo};
 
 fn part(p: Part) -> wit::Part {
     match p {
@@ -149,9 +149,9 @@ pub fn score(r: &Rubric, entries: Vec<Entry>) -> Result<Assessment, Vec<Finding>
         .map(|e| crate::Entry {
             item: e.item,
             value: match e.value {
-                wit::EntryValue::Blank => EntryValue::Blank,
-                wit::EntryValue::Points(p) => EntryValue::Points(p),
-                wit::EntryValue::Counts(cs) => EntryValue::Counts(cs.into_iter().map(|c| (c.rule, c.value)).collect()),
+                wit::EntryValue::Blank => crate::EntryValue::Blank,
+                wit::EntryValue::Points(p) => crate::EntryValue::Points(p),
+                wit::EntryValue::Counts(cs) => crate::EntryValue::Counts(cs.into_iter().map(|c| (c.rule, c.value)).collect()),
             },
         })
         .collect();

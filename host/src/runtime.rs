@@ -162,7 +162,13 @@ impl Sandbox {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
-        let limits = StoreLimitsBuilder::new().memory_size(self.limits.memory).instances(4).tables(16).memories(4).build();
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(self.limits.memory)
+            .instances(4)
+            .tables(16)
+            .memories(4)
+            .trap_on_grow_failure(true)
+            .build();
         let mut store = Store::new(&self.engine, State { wasi, table: ResourceTable::new(), limits });
         store.limiter(|s| &mut s.limits);
         let ticks = (self.limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
@@ -188,11 +194,11 @@ fn describe_trap(e: &wasmtime::Error, limits: Limits) -> String {
             other => format!("trapped: {other}"),
         };
     }
-    let root = format!("{:?}", e.root_cause());
-    if root.contains("memory") && root.contains("limit") || root.contains("memory.grow") {
+    let text = format!("{e:?}");
+    if text.contains("forcing trap when growing memory") || text.contains("memory growth failure") {
         return format!("exceeded its memory cap of {} MiB", limits.memory >> 20);
     }
-    format!("failed: {}", crate::clip(&format!("{e:?}"), 600))
+    format!("failed: {}", crate::clip(&text, 600))
 }
 
 /// Lowercase hex of a digest.

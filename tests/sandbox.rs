@@ -1,0 +1,134 @@
+//! Untrusted rubric components: a test component (tests/components/hostile,
+//! built from source by the build) loops, hoards memory, overflows its stack,
+//! panics, reaches for files, floods its output and lies about its results.
+//! Each is a finding on that workbook naming the rubric, and the next workbook
+//! is still scored.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kaohe::runtime::{Limits, LoadedRubric, Runtime};
+use kaohe::score::{FileResult, score_files};
+
+const HOSTILE: &str = env!("KAOHE_TEST_COMPONENT_HOSTILE");
+
+fn load(limits: Limits) -> (Runtime, LoadedRubric) {
+    let rt = Runtime::new(limits).unwrap();
+    let bytes = std::fs::read(HOSTILE).unwrap();
+    let r = rt.load(&bytes, HOSTILE).unwrap();
+    (rt, r)
+}
+
+fn limits() -> Limits {
+    Limits { timeout: Duration::from_millis(300), memory: 16 << 20 }
+}
+
+/// A workbook with item 1 = `mode` (the misbehaviour) and item 2 = 5.
+fn workbook(dir: &Path, mode: f64) -> PathBuf {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (r, row) in [("序号", "得分"), ("1", ""), ("2", "")].iter().enumerate() {
+        ws.write(r as u32, 0, row.0).unwrap();
+        ws.write(r as u32, 1, row.1).unwrap();
+    }
+    ws.write(1, 1, mode).unwrap();
+    ws.write(2, 1, 5.0).unwrap();
+    let p = dir.join(format!("mode-{mode}.xlsx"));
+    std::fs::write(&p, book.save_to_buffer().unwrap()).unwrap();
+    p
+}
+
+/// Score the misbehaving workbook then a good one in one batch; return the bad result.
+fn misbehave(rubric: &LoadedRubric, mode: f64) -> FileResult {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [workbook(dir.path(), mode), workbook(dir.path(), 0.0)];
+    let mut results = score_files(rubric, &files);
+    let good = results.pop().unwrap();
+    assert!(good.ok(), "the next workbook is still scored: {:#?}", good.findings);
+    assert_eq!(good.assessment.as_ref().unwrap().total, 5.0);
+    let bad = results.pop().unwrap();
+    assert!(!bad.ok() && bad.assessment.is_none(), "mode {mode} must not be scored");
+    assert_eq!(bad.findings.len(), 1, "{:#?}", bad.findings);
+    bad
+}
+
+fn message(r: &FileResult) -> &str {
+    &r.findings[0].message
+}
+
+#[test]
+fn the_component_scores_normally_when_it_behaves() {
+    let (_rt, r) = load(limits());
+    assert_eq!(r.info.id, "hostile-test");
+    let dir = tempfile::tempdir().unwrap();
+    let res = score_files(&r, &[workbook(dir.path(), 0.5)]);
+    assert_eq!(res[0].assessment.as_ref().unwrap().total, 5.5);
+}
+
+#[test]
+fn an_endless_loop_is_stopped_by_the_deadline() {
+    let (_rt, r) = load(limits());
+    let start = Instant::now();
+    let bad = misbehave(&r, 1.0);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(bad.findings[0].code, "rubric-failed");
+    assert!(message(&bad).contains("hostile-test") && message(&bad).contains("time budget"), "{}", message(&bad));
+}
+
+#[test]
+fn unbounded_allocation_hits_the_memory_cap() {
+    let (_rt, r) = load(limits());
+    let bad = misbehave(&r, 2.0);
+    assert!(message(&bad).contains("memory cap of 16 MiB"), "{}", message(&bad));
+}
+
+#[test]
+fn runaway_recursion_traps() {
+    let (_rt, r) = load(limits());
+    let bad = misbehave(&r, 3.0);
+    assert_eq!(bad.findings[0].code, "rubric-failed");
+    assert!(message(&bad).contains("stack") || message(&bad).contains("out of bounds"), "{}", message(&bad));
+}
+
+#[test]
+fn a_panic_is_a_finding_with_the_components_stderr() {
+    let (_rt, r) = load(limits());
+    let bad = misbehave(&r, 4.0);
+    assert!(message(&bad).contains("deliberate panic"), "{}", message(&bad));
+}
+
+#[test]
+fn the_component_cannot_read_files_or_the_environment() {
+    // SAFETY-free check that the host process does have variables to leak.
+    assert!(std::env::vars().count() > 0);
+    let (_rt, r) = load(limits());
+    let bad = misbehave(&r, 5.0);
+    let m = message(&bad);
+    assert!(m.contains("cannot open /etc/passwd") && m.contains("; 0 environment variables"), "{m}");
+    assert!(!m.contains("root:"), "file contents must never reach the component");
+}
+
+#[test]
+fn inconsistent_results_are_refused() {
+    let (_rt, r) = load(limits());
+    for (mode, says) in [(6.0, "总分不等于"), (7.0, "未描述的序号 999"), (8.0, "非数字"), (9.0, "超出该项分值")] {
+        let bad = misbehave(&r, mode);
+        assert_eq!(bad.findings[0].code, "rubric-inconsistent", "mode {mode}");
+        assert!(message(&bad).contains(says) && message(&bad).contains("hostile-test"), "mode {mode}: {}", message(&bad));
+    }
+}
+
+#[test]
+fn flooding_stdout_is_captured_not_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = workbook(dir.path(), 10.0);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["score", "--json", "--rubric", HOSTILE, input.to_str().unwrap()])
+        .output()
+        .unwrap();
+    // stdout is exactly our JSON; none of the component's megabytes reached it or stderr.
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is only kaohe's JSON");
+    assert_eq!(j["rubric"]["id"], "hostile-test");
+    assert!(o.stderr.len() < 10_000, "stderr: {} bytes", o.stderr.len());
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("xxxxxxxxxxxxxxxx"));
+}
