@@ -140,10 +140,10 @@ pub fn score_file(rubric: &LoadedRubric, path: &Path) -> FileResult {
         assessment: None,
         findings: vec![],
     };
-    let bytes = match std::fs::read(path) {
+    let bytes = match workbook::read_file(path, &workbook::ReadLimits::default()) {
         Ok(b) => b,
         Err(e) => {
-            result.findings.push(Finding::file(Severity::Error, "unreadable", format!("无法读取文件：{e}")));
+            result.findings.push(Finding::file(Severity::Error, e.code, e.message));
             return result;
         }
     };
@@ -159,6 +159,9 @@ pub fn score_file(rubric: &LoadedRubric, path: &Path) -> FileResult {
             return result;
         }
     };
+    for (code, message) in &card.warnings {
+        result.findings.push(Finding::file(Severity::Warning, code, message.clone()));
+    }
     result.center = card.center.clone().unwrap_or(stem);
     result.county = card.county.clone().or_else(|| workbook::county_from_name(&result.center)).unwrap_or_default();
     score_card(rubric, &card, &mut result);
@@ -327,6 +330,15 @@ fn number(row: &ScoreRow, item: &str, src: &Sources<'_>, findings: &mut Vec<Find
                 None
             }
         },
+        Raw::UncachedFormula => {
+            findings.push(src.finding(
+                Severity::Error,
+                "formula-no-value",
+                item,
+                format!("序号 {item} 的得分是公式，但文件中没有保存计算结果（可能由程序生成后未重新计算）。请在 Excel 或 WPS 中打开、保存后再试"),
+            ));
+            None
+        }
         Raw::Other(what) => {
             findings.push(src.finding(
                 Severity::Error,

@@ -27,6 +27,8 @@ pub enum Raw {
     Text(String),
     /// Booleans, dates, error values: never a score.
     Other(String),
+    /// A formula saved without its result (the file was never recalculated).
+    UncachedFormula,
 }
 
 /// One numbered row of the scorecard.
@@ -60,6 +62,8 @@ pub struct Scorecard {
     pub county: Option<String>,
     /// (rubric id, version) recorded by a kaohe template.
     pub rubric_mark: Option<(String, String)>,
+    /// (code, message) of things worth a look that did not stop reading.
+    pub warnings: Vec<(String, String)>,
 }
 
 /// Why a workbook could not be read; the message tells the clerk what to do.
@@ -81,54 +85,193 @@ fn fail(code: &'static str, message: impl Into<String>) -> ReadError {
     ReadError { code, message: message.into() }
 }
 
+/// Limits checked before and while parsing, so a hostile file is refused quickly.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadLimits {
+    /// Largest file read at all.
+    pub max_file_bytes: u64,
+    /// Most entries in an xlsx/ods zip container.
+    pub max_zip_entries: usize,
+    /// Most bytes the zip entries may declare uncompressed, all together.
+    pub max_unzipped_bytes: u64,
+    /// Largest compression ratio tolerated for an entry over 16 MiB uncompressed.
+    pub max_ratio: u64,
+    /// Most non-empty cells read from one sheet.
+    pub max_cells: usize,
+    /// Largest rows × columns a sheet's used area may span.
+    pub max_area: u64,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_file_bytes: 50 << 20,
+            max_zip_entries: 5_000,
+            max_unzipped_bytes: 256 << 20,
+            max_ratio: 200,
+            max_cells: 500_000,
+            max_area: 5_000_000,
+        }
+    }
+}
+
 /// Read the file and find its scorecard.
 pub fn read(path: &Path) -> Result<Scorecard, ReadError> {
-    let bytes = std::fs::read(path).map_err(|e| fail("unreadable", format!("无法读取文件：{e}")))?;
+    let bytes = read_file(path, &ReadLimits::default())?;
     read_bytes(&bytes, path)
+}
+
+/// Read a file's bytes, refusing one larger than the limit without reading it.
+pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|e| fail("unreadable", format!("无法读取文件：{e}")))?;
+    if meta.is_dir() {
+        return Err(fail("unreadable", "这是一个文件夹，不是工作簿"));
+    }
+    if meta.len() > limits.max_file_bytes {
+        return Err(fail(
+            "too-large",
+            format!(
+                "文件有 {} MB，超过上限 {} MB。评分表通常不足 1 MB：请删除其中的图片或无关工作表后另存再试",
+                meta.len() >> 20,
+                limits.max_file_bytes >> 20
+            ),
+        ));
+    }
+    std::fs::read(path).map_err(|e| fail("unreadable", format!("无法读取文件：{e}")))
+}
+
+/// One sheet's cells, and the cells holding a formula without a saved result.
+struct SheetData {
+    name: String,
+    visible: bool,
+    range: calamine::Range<Data>,
+    uncached: std::collections::HashSet<(u32, u32)>,
 }
 
 /// Find the scorecard in a workbook already in memory; `path` gives its name and extension.
 pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Scorecard, ReadError> {
-    let mut book = open(bytes, path)?;
-    let names: Vec<(String, bool)> = book
-        .sheets_metadata()
-        .iter()
-        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
-        .collect();
-    let mut ranges = Vec::new();
-    for (name, visible) in &names {
-        match book.worksheet_range(name) {
-            Ok(r) => ranges.push((name.clone(), *visible, r)),
-            Err(e) => return Err(fail("unreadable", format!("工作表“{name}”无法读取（{e}），请用 Excel 或 WPS 打开后另存为 .xlsx 再试"))),
-        }
-    }
+    read_bytes_with(bytes, path, &ReadLimits::default())
+}
+
+/// [`read_bytes`] with explicit limits.
+pub fn read_bytes_with(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result<Scorecard, ReadError> {
     let mut card = Scorecard::default();
-    if let Some((_, _, meta)) = ranges.iter().find(|(n, _, _)| n == META_SHEET) {
-        card.rubric_mark = read_mark(meta);
+    let mut book = open(bytes, path, limits, &mut card.warnings)?;
+    let sheets = load_sheets(&mut book, limits)?;
+    if let Some(meta) = sheets.iter().find(|s| s.name == META_SHEET) {
+        card.rubric_mark = read_mark(&meta.range);
     }
     // Visible sheets first, then hidden ones; the first with numbered rows wins.
-    let mut order: Vec<usize> = (0..ranges.len()).filter(|&i| ranges[i].0 != META_SHEET).collect();
-    order.sort_by_key(|&i| !ranges[i].1);
-    let found = order.iter().find_map(|&i| scan_rows(&ranges[i].2).map(|rows| (i, rows)));
+    let mut order: Vec<usize> = (0..sheets.len()).filter(|&i| sheets[i].name != META_SHEET).collect();
+    order.sort_by_key(|&i| !sheets[i].visible);
+    let found = order.iter().find_map(|&i| scan_rows(&sheets[i].range, &sheets[i].uncached).map(|rows| (i, rows)));
     let Some((i, (rows, duplicates))) = found else {
         return Err(fail(
             "no-scorecard",
             "没有找到评分表：任何工作表中都没有同时含“序号”和“得分”的表头行。请确认表头文字，或用 kaohe template 生成的模板填写",
         ));
     };
-    card.sheet = ranges[i].0.clone();
+    card.sheet = sheets[i].name.clone();
     card.rows = rows;
     card.duplicates = duplicates;
     // Labels: the scorecard's sheet first, then the others.
     for &j in std::iter::once(&i).chain(order.iter().filter(|&&j| j != i)) {
-        let (center, county) = find_labels(&ranges[j].2);
+        let (center, county) = find_labels(&sheets[j].range);
         card.center = card.center.or(center);
         card.county = card.county.or(county);
     }
     Ok(card)
 }
 
-fn open(bytes: &[u8], path: &Path) -> Result<Sheets<Cursor<Vec<u8>>>, ReadError> {
+fn load_sheets(book: &mut Sheets<Cursor<Vec<u8>>>, limits: &ReadLimits) -> Result<Vec<SheetData>, ReadError> {
+    let meta: Vec<(String, bool)> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
+        .collect();
+    let unreadable = |name: &str, e: String| {
+        fail("unreadable", format!("工作表“{name}”无法读取（{}），请用 Excel 或 WPS 打开后另存为 .xlsx 再试", crate::clip(&e, 200)))
+    };
+    let mut out = Vec::new();
+    for (name, visible) in meta {
+        let mut uncached = std::collections::HashSet::new();
+        let range = match &mut *book {
+            // Stream xlsx cells: a cap on cells, formulas without results seen, and no dense
+            // allocation before the used area is known.
+            Sheets::Xlsx(x) => {
+                let mut reader = x.worksheet_cells_reader(&name).map_err(|e| unreadable(&name, e.to_string()))?;
+                let mut cells = Vec::new();
+                while let Some(c) = reader.next_cell_with_formula_metadata().map_err(|e| unreadable(&name, e.to_string()))? {
+                    if c.value == calamine::DataRef::Empty {
+                        if c.formula.is_some() {
+                            uncached.insert(c.pos);
+                        }
+                        continue;
+                    }
+                    if cells.len() >= limits.max_cells {
+                        return Err(too_big(&name, limits));
+                    }
+                    cells.push(calamine::Cell::new(c.pos, Data::from(c.value)));
+                }
+                check_area(cells.iter().map(|c| c.get_position()), &name, limits)?;
+                calamine::Range::from_sparse(cells)
+            }
+            other => {
+                let r = other.worksheet_range(&name).map_err(|e| unreadable(&name, e.to_string()))?;
+                check_area(r.used_cells().map(|(r0, c0, _)| (r0 as u32, c0 as u32)), &name, limits)?;
+                r
+            }
+        };
+        out.push(SheetData { name, visible, range, uncached });
+    }
+    Ok(out)
+}
+
+fn too_big(name: &str, limits: &ReadLimits) -> ReadError {
+    fail(
+        "too-large",
+        format!("工作表“{name}”的单元格超过 {} 个或范围过大，不像一张评分表；请只保留评分表后另存再试", limits.max_cells),
+    )
+}
+
+fn check_area(cells: impl Iterator<Item = (u32, u32)>, name: &str, limits: &ReadLimits) -> Result<(), ReadError> {
+    let (mut rows, mut cols, mut n) = (0u64, 0u64, 0usize);
+    for (r, c) in cells {
+        rows = rows.max(r as u64 + 1);
+        cols = cols.max(c as u64 + 1);
+        n += 1;
+    }
+    if n > limits.max_cells || rows.saturating_mul(cols) > limits.max_area {
+        return Err(too_big(name, limits));
+    }
+    Ok(())
+}
+
+/// Check a zip container's directory (no inflating): entry count, declared sizes, ratios.
+fn check_zip(bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        fail("unreadable", format!("文件已损坏（压缩包不完整：{e}），可能没有保存完或传输中断；请向填报人索取完整的文件"))
+    })?;
+    if zip.len() > limits.max_zip_entries {
+        return Err(fail("zip-bomb", format!("工作簿内含 {} 个部件，超过上限 {}，已拒绝读取", zip.len(), limits.max_zip_entries)));
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| fail("unreadable", format!("文件已损坏（{e}），请向填报人索取完整的文件")))?;
+        let (size, packed) = (entry.size(), entry.compressed_size().max(1));
+        total = total.saturating_add(size);
+        if size > 16 << 20 && size / packed > limits.max_ratio {
+            return Err(fail("zip-bomb", format!("工作簿中的“{}”压缩比异常（{}:1），疑似压缩炸弹，已拒绝读取", crate::clip(&entry.name().map(|n| n.to_string()).unwrap_or_default(), 60), size / packed)));
+        }
+    }
+    if total > limits.max_unzipped_bytes {
+        return Err(fail("zip-bomb", format!("工作簿解压后有 {} MB，超过上限 {} MB，已拒绝读取", total >> 20, limits.max_unzipped_bytes >> 20)));
+    }
+    Ok(())
+}
+
+fn open(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>) -> Result<Sheets<Cursor<Vec<u8>>>, ReadError> {
     const ZIP: &[u8] = b"PK\x03\x04";
     const CFB: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     if bytes.is_empty() {
@@ -137,30 +280,50 @@ fn open(bytes: &[u8], path: &Path) -> Result<Sheets<Cursor<Vec<u8>>>, ReadError>
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let cursor = || Cursor::new(bytes.to_vec());
     let err = |e: String| {
-        fail("unreadable", format!("文件已损坏或不是有效的 {} 工作簿（{e}），请用 Excel 或 WPS 打开后重新保存", ext))
+        fail("unreadable", format!("文件已损坏或不是有效的 {ext} 工作簿（{}），请用 Excel 或 WPS 打开后重新保存", crate::clip(&e, 200)))
+    };
+    let mismatch = |actual: &str| {
+        (
+            "file-type-mismatch".to_string(),
+            format!("文件扩展名是 .{ext}，内容却是 {actual} 格式；已按实际格式读取，建议另存为正确的格式"),
+        )
     };
     if bytes.starts_with(CFB) {
         if contains_utf16(bytes, "EncryptedPackage") {
             return Err(fail("encrypted", "工作簿设置了打开密码，无法读取。请在 Excel 或 WPS 中取消密码后另存再试"));
+        }
+        if ext != "xls" {
+            warnings.push(mismatch(".xls"));
         }
         return calamine::open_workbook_from_rs(cursor()).map(Sheets::Xls).map_err(|e| err(e.to_string()));
     }
     if !bytes.starts_with(ZIP) {
         return Err(fail("not-a-workbook", "这不是 Excel/WPS/ODS 工作簿文件，请确认文件类型"));
     }
+    check_zip(bytes, limits)?;
+    let is_ods = bytes.len() > 38 && &bytes[30..38] == b"mimetype" && contains(bytes, b"opendocument.spreadsheet");
+    match (ext.as_str(), is_ods) {
+        ("xls", _) => warnings.push(mismatch(if is_ods { ".ods" } else { ".xlsx" })),
+        ("ods", false) => warnings.push(mismatch(".xlsx")),
+        ("xlsx" | "xlsm" | "xlsb", true) => warnings.push(mismatch(".ods")),
+        _ => {}
+    }
+    if is_ods {
+        return calamine::open_workbook_from_rs(cursor()).map(Sheets::Ods).map_err(|e| err(e.to_string()));
+    }
     match ext.as_str() {
         "xlsb" => calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsb).map_err(|e| err(e.to_string())),
-        "ods" => calamine::open_workbook_from_rs(cursor()).map(Sheets::Ods).map_err(|e| err(e.to_string())),
-        _ => calamine::open_workbook_from_rs(cursor())
-            .map(Sheets::Xlsx)
-            .or_else(|e| calamine::open_workbook_from_rs(cursor()).map(Sheets::Ods).map_err(|_| e))
-            .map_err(|e| err(e.to_string())),
+        _ => calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsx).map_err(|e| err(e.to_string())),
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn contains_utf16(haystack: &[u8], needle: &str) -> bool {
     let n: Vec<u8> = needle.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-    haystack.windows(n.len()).any(|w| w == n.as_slice())
+    contains(haystack, &n)
 }
 
 /// Text of a cell with every kind of white space removed and full-width
@@ -242,7 +405,7 @@ pub fn parse_text_number(s: &str) -> Option<f64> {
 type Rows = (BTreeMap<String, ScoreRow>, Vec<(String, String)>);
 
 /// Find header rows (序号 + 得分) and read each numbered row under them.
-fn scan_rows(range: &calamine::Range<Data>) -> Option<Rows> {
+fn scan_rows(range: &calamine::Range<Data>, uncached: &std::collections::HashSet<(u32, u32)>) -> Option<Rows> {
     let (r0, c0) = range.start()?;
     let mut rows = BTreeMap::new();
     let mut dups = Vec::new();
@@ -254,8 +417,12 @@ fn scan_rows(range: &calamine::Range<Data>) -> Option<Rows> {
         }
         let Some((id_col, score_col)) = cols else { continue };
         let Some(id) = row.get(id_col).and_then(item_id) else { continue };
-        let value = row.get(score_col).map(raw).unwrap_or(Raw::Empty);
-        let sr = ScoreRow { row: r0 + ri as u32, col: c0 + score_col as u32, value };
+        let (r, c) = (r0 + ri as u32, c0 + score_col as u32);
+        let value = match row.get(score_col).map(raw).unwrap_or(Raw::Empty) {
+            Raw::Empty if uncached.contains(&(r, c)) => Raw::UncachedFormula,
+            v => v,
+        };
+        let sr = ScoreRow { row: r, col: c, value };
         if rows.contains_key(&id) {
             dups.push((id, sr.cell()));
         } else {

@@ -1,0 +1,167 @@
+//! Untrusted workbooks: each hostile or broken file gets one readable finding
+//! that tells the clerk what to do, and never crashes or exhausts the host.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use kaohe::runtime::{LoadedRubric, Runtime};
+use kaohe::score::{FileResult, Severity, score_file};
+use kaohe::workbook::{ReadLimits, read_bytes_with, read_file};
+
+fn rubric() -> &'static LoadedRubric {
+    static R: std::sync::OnceLock<(Runtime, LoadedRubric)> = std::sync::OnceLock::new();
+    &R.get_or_init(|| {
+        let rt = Runtime::new(Default::default()).unwrap();
+        let r = rt.load(kaohe::BUILTIN_RUBRIC, "built-in").unwrap();
+        (rt, r)
+    })
+    .1
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn only_error(r: &FileResult) -> (&str, &str) {
+    let errs: Vec<_> = r.findings.iter().filter(|f| f.severity == Severity::Error).collect();
+    assert_eq!(errs.len(), 1, "{}: {errs:#?}", r.file);
+    (errs[0].code.as_str(), errs[0].message.as_str())
+}
+
+fn zip_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        z.start_file(*name, opts).unwrap();
+        z.write_all(data).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+fn filled() -> Vec<u8> {
+    let info = &rubric().info;
+    let v = common::full_marks(info);
+    common::handmade_xlsx(info, &common::Layout::seed("评分表", &[]), &v)
+}
+
+#[test]
+fn a_zip_bomb_is_refused_from_its_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    // 64 MiB of zeros deflate to about 64 KiB: a 1000:1 ratio.
+    let zeros = vec![0u8; 64 << 20];
+    let bomb = zip_with(&[("[Content_Types].xml", b"<Types/>"), ("xl/worksheets/sheet1.xml", &zeros)]);
+    assert!(bomb.len() < 1 << 20);
+    let r = score_file(rubric(), &write(dir.path(), "bomb.xlsx", &bomb));
+    let (code, msg) = only_error(&r);
+    assert_eq!(code, "zip-bomb");
+    assert!(msg.contains("压缩比异常"), "{msg}");
+
+    let many: Vec<(String, Vec<u8>)> = (0..6000).map(|i| (format!("x/{i}.xml"), vec![])).collect();
+    let refs: Vec<(&str, &[u8])> = many.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let r = score_file(rubric(), &write(dir.path(), "many.xlsx", &zip_with(&refs)));
+    assert_eq!(only_error(&r).0, "zip-bomb");
+}
+
+#[test]
+fn encrypted_workbooks_say_to_remove_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    // An encrypted OOXML file is a compound file holding an "EncryptedPackage" stream.
+    let mut cfb = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    cfb.extend(std::iter::repeat_n(0u8, 512));
+    cfb.extend("EncryptedPackage".encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let r = score_file(rubric(), &write(dir.path(), "locked.xlsx", &cfb));
+    let (code, msg) = only_error(&r);
+    assert_eq!(code, "encrypted");
+    assert!(msg.contains("取消密码"));
+}
+
+#[test]
+fn wrong_extensions_are_read_by_content_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = score_file(rubric(), &write(dir.path(), "really-xlsx.xls", &filled()));
+    assert!(r.ok(), "{:#?}", r.findings);
+    assert!(r.findings.iter().any(|f| f.code == "file-type-mismatch" && f.severity == Severity::Warning));
+    let info = &rubric().info;
+    let ods = common::handmade_ods(info, "评分表", &[], &common::full_marks(info));
+    let r = score_file(rubric(), &write(dir.path(), "really-ods.xlsx", &ods));
+    assert!(r.ok(), "{:#?}", r.findings);
+    assert_eq!(r.assessment.unwrap().total, 100.0);
+    assert!(r.findings.iter().any(|f| f.code == "file-type-mismatch"));
+}
+
+#[test]
+fn formulas_without_a_saved_result_are_an_error_not_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    // Write item 7's score as a formula, then strip the cached value the way a
+    // program that never recalculates leaves it.
+    let info = &rubric().info;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.write(0, 0, "序号").unwrap();
+    ws.write(0, 1, "得分").unwrap();
+    for (k, item) in info.items.iter().filter(|i| i.required).enumerate() {
+        let r = k as u32 + 1;
+        ws.write(r, 0, item.id.parse::<f64>().unwrap()).unwrap();
+        if item.id == "7" {
+            ws.write_formula(r, 1, "=1+1").unwrap();
+        } else {
+            ws.write(r, 1, item.max_points).unwrap();
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(data).unwrap();
+            assert!(xml.contains("<f>1+1</f><v>0</v>"), "{xml}");
+            data = xml.replace("<f>1+1</f><v>0</v>", "<f>1+1</f>").into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    let p = write(dir.path(), "uncalculated.xlsx", &out.finish().unwrap().into_inner());
+    let r = score_file(rubric(), &p);
+    let f = r.findings.iter().find(|f| f.code == "formula-no-value").expect("a formula-no-value finding");
+    assert_eq!((f.item.as_deref(), f.cell.as_deref(), f.severity), (Some("7"), Some("B8"), Severity::Error));
+    assert!(r.assessment.is_none());
+}
+
+#[test]
+fn sheets_too_big_to_be_a_scorecard_are_refused_before_allocating() {
+    // One cell at A1 and one at XFD1048576: a dense read would allocate 17 billion cells.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.write(0, 0, "序号").unwrap();
+    ws.write(1_048_575, 16_383, "得分").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let err = read_bytes_with(&bytes, Path::new("wide.xlsx"), &ReadLimits::default()).unwrap_err();
+    assert_eq!(err.code, "too-large");
+    // A cell cap, checked while streaming.
+    let limits = ReadLimits { max_cells: 50, ..Default::default() };
+    let err = read_bytes_with(&filled(), Path::new("a.xlsx"), &limits).unwrap_err();
+    assert_eq!(err.code, "too-large");
+    assert!(read_bytes_with(&filled(), Path::new("a.xlsx"), &ReadLimits::default()).is_ok());
+}
+
+#[test]
+fn oversized_files_are_refused_without_reading_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "big.xlsx", &filled());
+    let limits = ReadLimits { max_file_bytes: 1000, ..Default::default() };
+    let err = read_file(&p, &limits).unwrap_err();
+    assert_eq!(err.code, "too-large");
+    assert!(err.message.contains("MB"));
+    // A folder named like a workbook is a finding too.
+    let d = dir.path().join("folder.xlsx");
+    std::fs::create_dir(&d).unwrap();
+    assert_eq!(only_error(&score_file(rubric(), &d)).0, "unreadable");
+}
