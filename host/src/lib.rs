@@ -15,7 +15,10 @@ pub mod report;
 pub mod runtime;
 pub mod score;
 pub mod template;
-pub mod workbook;
+
+/// Reading scorecards from workbooks (the `kaohe-workbook` crate).
+pub use kaohe_workbook as workbook;
+pub use kaohe_workbook::clip;
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
@@ -25,8 +28,3 @@ pub const BUILTIN_RUBRIC: &[u8] = BUILTIN_COMPONENTS[0].1;
 /// The id of the built-in default rubric.
 pub const DEFAULT_RUBRIC: &str = "changzhi-2023";
 
-/// At most `n` characters of `s` (an ellipsis marks a cut), for names and messages
-/// that come from untrusted workbooks or components.
-pub fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n).collect::<String>() + "…" }
-}

@@ -2,12 +2,14 @@
 //!
 //! Knows the seed's layout but no rubric: it finds the header row by its 序号
 //! and 得分 cells on any sheet, keys rows by 序号, and reads the unit's names
-//! from labelled cells. Mapping rows to a rubric's items is [`crate::score`]'s job.
+//! from labelled cells. Mapping rows to a rubric's items is the host's job
+//! (`kaohe::score`). This crate has no WebAssembly runtime in it, so it can be
+//! fuzzed on its own (`fuzz/`).
 //!
 //! ```no_run
-//! let card = kaohe::workbook::read(std::path::Path::new("samples/潞州区.xlsx"))?;
+//! let card = kaohe_workbook::read(std::path::Path::new("samples/潞州区.xlsx"))?;
 //! println!("{} rows on sheet {}", card.rows.len(), card.sheet);
-//! # anyhow::Ok(())
+//! # Ok::<(), kaohe_workbook::ReadError>(())
 //! ```
 
 use std::collections::BTreeMap;
@@ -15,6 +17,16 @@ use std::io::Cursor;
 use std::path::Path;
 
 use calamine::{Data, Reader, Sheets};
+
+/// At most `n` characters of `s` (an ellipsis marks a cut), for names and
+/// messages that come from untrusted workbooks or components.
+///
+/// ```
+/// assert_eq!(kaohe_workbook::clip("潞州区退役军人服务中心", 3), "潞州区…");
+/// ```
+pub fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n).collect::<String>() + "…" }
+}
 
 /// The hidden sheet in which templates record their rubric.
 pub const META_SHEET: &str = "kaohe";
@@ -191,7 +203,7 @@ fn load_sheets(book: &mut Sheets<Cursor<Vec<u8>>>, limits: &ReadLimits) -> Resul
         .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
         .collect();
     let unreadable = |name: &str, e: String| {
-        fail("unreadable", format!("工作表“{name}”无法读取（{}），请用 Excel 或 WPS 打开后另存为 .xlsx 再试", crate::clip(&e, 200)))
+        fail("unreadable", format!("工作表“{name}”无法读取（{}），请用 Excel 或 WPS 打开后另存为 .xlsx 再试", clip(&e, 200)))
     };
     let mut out = Vec::new();
     for (name, visible) in meta {
@@ -262,7 +274,7 @@ fn check_zip(bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError> {
         let (size, packed) = (entry.size(), entry.compressed_size().max(1));
         total = total.saturating_add(size);
         if size > 16 << 20 && size / packed > limits.max_ratio {
-            return Err(fail("zip-bomb", format!("工作簿中的“{}”压缩比异常（{}:1），疑似压缩炸弹，已拒绝读取", crate::clip(&entry.name().map(|n| n.to_string()).unwrap_or_default(), 60), size / packed)));
+            return Err(fail("zip-bomb", format!("工作簿中的“{}”压缩比异常（{}:1），疑似压缩炸弹，已拒绝读取", clip(&entry.name().map(|n| n.to_string()).unwrap_or_default(), 60), size / packed)));
         }
     }
     if total > limits.max_unzipped_bytes {
@@ -280,7 +292,7 @@ fn open(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(Stri
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let cursor = || Cursor::new(bytes.to_vec());
     let err = |e: String| {
-        fail("unreadable", format!("文件已损坏或不是有效的 {ext} 工作簿（{}），请用 Excel 或 WPS 打开后重新保存", crate::clip(&e, 200)))
+        fail("unreadable", format!("文件已损坏或不是有效的 {ext} 工作簿（{}），请用 Excel 或 WPS 打开后重新保存", clip(&e, 200)))
     };
     let mismatch = |actual: &str| {
         (
@@ -471,7 +483,7 @@ fn find_labels(range: &calamine::Range<Data>) -> (Option<String>, Option<String>
                 } else {
                     None // e.g. the title 县(区)退役军人服务中心考核评分表
                 };
-                *slot = value.filter(|v| !v.is_empty()).map(|v| crate::clip(&v, 60));
+                *slot = value.filter(|v| !v.is_empty()).map(|v| clip(&v, 60));
             }
         }
     }
