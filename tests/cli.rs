@@ -210,6 +210,16 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read(&copy).unwrap(), before);
 
+    // Nor may it overwrite a file kaohe did not write, unless --force; its own summary it may.
+    let other = dir.path().join("other.xlsx");
+    std::fs::copy(&input, &other).unwrap();
+    let o = kaohe(&["score", s(&input), "-o", s(&other)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(std::fs::read(&other).unwrap(), before);
+    assert_eq!(kaohe(&["score", s(&input), "-o", s(&other), "--force"]).status.code(), Some(0));
+    assert_eq!(kaohe(&["score", s(&input), "-o", s(&other)]).status.code(), Some(0), "kaohe's own summary is replaced");
+
     // A template never overwrites a file (maybe a filled one) without --force.
     let o = kaohe(&["template", "--center", "沁县退役军人服务中心", "-o", s(&copy)]);
     assert_eq!(o.status.code(), Some(2));

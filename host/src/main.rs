@@ -80,6 +80,9 @@ enum Command {
         /// 时间 line of the summary, e.g. 2023年9月15日; blank by default.
         #[arg(long, value_name = "TEXT")]
         date: Option<String>,
+        /// Overwrite SUMMARY.xlsx even if it exists and was not written by kaohe.
+        #[arg(long)]
+        force: bool,
         /// Workbooks (.xlsx .xlsm .xls .xlsb .ods) or folders of them.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
@@ -145,10 +148,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("wrote {} ({} {}, {})", output.display(), rubric.info.id, rubric.info.version, center);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Score { rubric, output, json, issuer, date, inputs } => {
+        Command::Score { rubric, output, json, issuer, date, force, inputs } => {
             let rubric = resolve(&rubric)?;
             if let Some(out) = &output {
-                check_output(out, &inputs)?;
+                check_output(out, &inputs, force)?;
             }
             let exclude: Vec<PathBuf> = output.iter().cloned().collect();
             let files = score::collect_inputs(&inputs, &exclude).map_err(|e| usage(format!("{e:#}")))?;
@@ -171,8 +174,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Refuse an output that is one of the inputs, or is not an .xlsx.
-fn check_output(out: &Path, inputs: &[PathBuf]) -> Result<()> {
+/// Refuse an output that is one of the inputs, is not an .xlsx, or exists and
+/// was not written by kaohe (unless `force`).
+fn check_output(out: &Path, inputs: &[PathBuf], force: bool) -> Result<()> {
     if out.extension().is_none_or(|e| !e.eq_ignore_ascii_case("xlsx")) {
         return Err(usage(format!("{}: the summary is an .xlsx workbook; name it SUMMARY.xlsx", out.display())));
     }
@@ -182,6 +186,12 @@ fn check_output(out: &Path, inputs: &[PathBuf]) -> Result<()> {
     };
     if inputs.iter().any(|i| same(out, i)) {
         return Err(usage(format!("{} is one of the inputs; write the summary somewhere else", out.display())));
+    }
+    if out.exists() && !force && !output::is_kaohe_summary(out) {
+        return Err(usage(format!(
+            "{} exists and is not a summary kaohe wrote; choose another name or pass --force to overwrite it",
+            out.display()
+        )));
     }
     Ok(())
 }

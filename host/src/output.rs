@@ -36,9 +36,38 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// What kind of workbook kaohe wrote, recorded in its document category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A scorecard for inspectors (it may come back holding their scores).
+    Template,
+    /// A summary report, which kaohe may replace.
+    Summary,
+}
+
+impl Kind {
+    fn tag(self) -> &'static str {
+        match self {
+            Kind::Template => "kaohe-template",
+            Kind::Summary => "kaohe-summary",
+        }
+    }
+}
+
 /// Document properties with a fixed creation date, so the same inputs give
-/// byte-identical workbooks.
-pub fn properties(title: &str) -> DocProperties {
+/// byte-identical workbooks, and the kind of workbook in its category.
+pub fn properties(title: &str, kind: Kind) -> DocProperties {
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1).expect("valid date");
-    DocProperties::new().set_title(title).set_author("kaohe").set_creation_datetime(&fixed)
+    DocProperties::new().set_title(title).set_author("kaohe").set_category(kind.tag()).set_creation_datetime(&fixed)
+}
+
+/// Whether `path` is a summary kaohe wrote (its document category says so).
+/// Any other existing file is not overwritten without `--force`.
+pub fn is_kaohe_summary(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    let Ok(mut zip) = zip::ZipArchive::new(file) else { return false };
+    let Ok(mut core) = zip.by_name("docProps/core.xml") else { return false };
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(&mut core, 64 << 10), &mut xml).is_ok()
+        && xml.contains(&format!("<cp:category>{}</cp:category>", Kind::Summary.tag()))
 }

@@ -76,7 +76,7 @@ pub fn build(rubric: &LoadedRubric, results: &[FileResult], header: &Header) -> 
     let info = &rubric.info;
     let f = Formats::new();
     let mut book = Workbook::new();
-    book.set_properties(&crate::output::properties(&info.report_title));
+    book.set_properties(&crate::output::properties(&info.report_title, crate::output::Kind::Summary));
 
     // Sheet 1: attachment 2.
     let ws = book.add_worksheet();

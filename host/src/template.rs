@@ -72,7 +72,7 @@ pub fn build(rubric: &LoadedRubric, unit: &Unit) -> Result<Vec<u8>> {
     let (center, county) = (&unit.center, &unit.county);
     let f = Formats::new();
     let mut book = Workbook::new();
-    book.set_properties(&crate::output::properties(&info.title));
+    book.set_properties(&crate::output::properties(&info.title, crate::output::Kind::Template));
     let ws = book.add_worksheet();
     ws.set_name("评分表")?;
     ws.set_column_width(0, 10)?;

@@ -1,0 +1,109 @@
+//! Properties of the evaluator over the real changzhi-2023 rubric: for any
+//! valid input the total is the categories plus the adjustment, stays within
+//! the rubric's stated range, and no deduction sub-rule exceeds its cap; for
+//! any input at all the evaluator answers without panicking.
+
+use kaohe_engine::{Entry, EntryValue, Part, RuleMode, Rubric, Scoring};
+use proptest::prelude::*;
+
+fn rubric() -> &'static Rubric {
+    static R: std::sync::OnceLock<Rubric> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../rubrics/changzhi-2023/rubric.toml")).unwrap();
+        toml::from_str(&text).unwrap()
+    })
+}
+
+/// A valid entry for every item: half points within range, a listed level,
+/// whole counts (often past the cap) or discretionary points within the cap.
+fn valid_entries() -> impl Strategy<Value = Vec<Entry>> {
+    let per_item: Vec<BoxedStrategy<Entry>> = rubric()
+        .items()
+        .map(|r| {
+            let id = r.item.id.clone();
+            match r.item.scoring() {
+                Scoring::Range => {
+                    let halves = (r.item.max_points() * 2.0) as u32;
+                    (0..=halves).prop_map(move |h| Entry::new(&id, EntryValue::Points(h as f64 / 2.0))).boxed()
+                }
+                Scoring::Levels(levels) => {
+                    let mut choices = vec![0.0];
+                    choices.extend(levels.iter().map(|l| l.points));
+                    proptest::sample::select(choices).prop_map(move |p| Entry::new(&id, EntryValue::Points(p))).boxed()
+                }
+                Scoring::Rules(rules) => {
+                    let per_rule: Vec<BoxedStrategy<(String, f64)>> = rules
+                        .iter()
+                        .map(|rule| {
+                            let rid = rule.id.clone();
+                            match rule.mode {
+                                RuleMode::PerOccurrence => (0u32..30).prop_map(move |n| (rid.clone(), n as f64)).boxed(),
+                                RuleMode::Discretionary => {
+                                    let halves = (rule.cap * 2.0) as u32;
+                                    (0..=halves).prop_map(move |h| (rid.clone(), h as f64 / 2.0)).boxed()
+                                }
+                            }
+                        })
+                        .collect();
+                    per_rule.prop_map(move |counts| Entry::new(&id, EntryValue::Counts(counts))).boxed()
+                }
+            }
+        })
+        .collect();
+    per_item
+}
+
+fn any_value() -> impl Strategy<Value = EntryValue> {
+    let num = prop_oneof![any::<f64>(), -100.0..200.0f64, Just(f64::NAN), Just(f64::INFINITY), (0u32..20).prop_map(|n| n as f64)];
+    let id = prop_oneof![(1u32..75).prop_map(|n| n.to_string()), "65\\.[0-9]{1,2}", "70\\.[0-9]", ".{0,4}"];
+    prop_oneof![
+        Just(EntryValue::Blank),
+        num.clone().prop_map(EntryValue::Points),
+        proptest::collection::vec((id, num), 0..12).prop_map(EntryValue::Counts),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn valid_inputs_add_up_and_stay_in_range(entries in valid_entries()) {
+        let r = rubric();
+        let a = r.score(&entries).expect("valid input is accepted");
+        let cats: f64 = a.categories.iter().map(|c| c.score).sum();
+        prop_assert!((a.total - (cats + a.adjustment)).abs() < 1e-9);
+        prop_assert!((a.adjustment - (a.bonus - a.deduction + a.special - a.special_deduction)).abs() < 1e-9);
+        prop_assert!(a.total >= r.min_total() && a.total <= r.max_total(), "total {}", a.total);
+        for c in &a.categories {
+            prop_assert!(c.score >= 0.0 && c.score <= c.max);
+        }
+        for s in &a.items {
+            let item = r.item(&s.item).unwrap();
+            let max = item.item.max_points();
+            if item.part.is_deduction() {
+                prop_assert!(s.points <= 0.0 && -s.points <= max);
+            } else {
+                prop_assert!(s.points >= 0.0 && s.points <= max);
+            }
+            if let Scoring::Rules(rules) = item.item.scoring() {
+                for (rid, off) in &s.sub_rules {
+                    let rule = rules.iter().find(|x| &x.id == rid).unwrap();
+                    prop_assert!(*off >= 0.0 && *off <= rule.cap, "{rid} took {off} over cap {}", rule.cap);
+                }
+            }
+        }
+        prop_assert_eq!(a.grade.as_str(), r.grade(a.total));
+        prop_assert!(a.items.iter().filter(|s| r.item(&s.item).unwrap().part == Part::Base).count() == 60);
+    }
+
+    #[test]
+    fn any_input_is_answered_without_panic(entries in proptest::collection::vec(
+        (prop_oneof![(1u32..75).prop_map(|n| n.to_string()), ".{0,3}"], any_value()).prop_map(|(id, v)| Entry { item: id, value: v }),
+        0..90,
+    )) {
+        match rubric().score(&entries) {
+            Ok(a) => prop_assert!(a.total.is_finite()),
+            Err(findings) => prop_assert!(!findings.is_empty()),
+        }
+    }
+}
