@@ -165,3 +165,14 @@ fn oversized_files_are_refused_without_reading_them() {
     std::fs::create_dir(&d).unwrap();
     assert_eq!(only_error(&score_file(rubric(), &d)).0, "unreadable");
 }
+
+/// Found by fuzz/workbook_reader: a sample whose cell reference has a column
+/// too long for calamine (an arithmetic overflow under overflow checks; a
+/// panic there would be caught by the host and reported the same way).
+#[test]
+fn fuzzer_found_column_overflow_is_a_finding() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/calamine-column-overflow.xlsx");
+    let r = score_file(rubric(), &p);
+    assert_eq!(only_error(&r).0, "unreadable");
+    assert!(r.input_sha256.is_some());
+}

@@ -132,3 +132,18 @@ fn flooding_stdout_is_captured_not_printed() {
     assert!(o.stderr.len() < 10_000, "stderr: {} bytes", o.stderr.len());
     assert!(!String::from_utf8_lossy(&o.stdout).contains("xxxxxxxxxxxxxxxx"));
 }
+
+#[test]
+fn clock_and_randomness_are_fixed_so_runs_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let grades: Vec<String> = (0..2)
+        .map(|_| {
+            let (_rt, r) = load(limits());
+            let res = score_files(&r, &[workbook(dir.path(), 11.0)]);
+            // The grade is not a band label, so the host refuses the result; the message quotes it.
+            res[0].findings[0].message.clone()
+        })
+        .collect();
+    assert!(grades[0].contains("“946684800/"), "{}", grades[0]);
+    assert_eq!(grades[0], grades[1]);
+}

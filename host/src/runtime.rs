@@ -5,6 +5,19 @@
 //! (an `InstancePre`); every call gets a fresh, small `Store` with a memory cap
 //! and a deadline, and a WASI context that grants nothing.
 //!
+//! A rubric component is untrusted code. What `WasiCtxBuilder` grants by
+//! default, and what kaohe does about it:
+//! - files: no preopened directory (default) — the component cannot open any file;
+//! - environment and arguments: none (default);
+//! - stdin: empty (default); stdout and stderr: captured in memory, capped at
+//!   4 KiB each, and quoted in a finding only when a call fails;
+//! - network: TCP, UDP and name lookup switched off (the defaults allow TCP and
+//!   UDP, limited only by an address check);
+//! - clocks and randomness: a frozen wall clock and a fixed random sequence, so
+//!   a component cannot make its answer depend on when or how often it runs;
+//! - CPU: an epoch deadline per call (`Limits::timeout`); memory: `StoreLimits`
+//!   per instance (`Limits::memory`), growth beyond it traps; stack: 512 KiB.
+//!
 //! ```no_run
 //! let rt = kaohe::runtime::Runtime::new(Default::default())?;
 //! let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in")?;
@@ -20,7 +33,8 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::random::Deterministic;
+use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 /// Host bindings generated from `wit/rubric.wit`.
 mod bindings {
@@ -161,6 +175,10 @@ impl Sandbox {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            .wall_clock(FrozenClock)
+            .secure_random(Deterministic::new(FIXED_RANDOM.to_vec()))
+            .insecure_random(Deterministic::new(FIXED_RANDOM.to_vec()))
+            .insecure_random_seed(0x6b616f6865)
             .build();
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.memory)
@@ -199,6 +217,21 @@ fn describe_trap(e: &wasmtime::Error, limits: Limits) -> String {
         return format!("exceeded its memory cap of {} MiB", limits.memory >> 20);
     }
     format!("failed: {}", crate::clip(&text, 600))
+}
+
+/// The bytes a component gets as "random": fixed, so every run is the same.
+const FIXED_RANDOM: &[u8] = b"kaohe: the same inputs always give the same results";
+
+/// A wall clock stopped at 2000-01-01T00:00:00Z.
+struct FrozenClock;
+
+impl HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::from_secs(946_684_800)
+    }
 }
 
 /// Lowercase hex of a digest.

@@ -15,6 +15,7 @@
 //! | 8 | returns NaN |
 //! | 9 | returns an item score above the item's max |
 //! | 10 | writes megabytes to stdout and stderr |
+//! | 11 | reports the clock and a random number in its grade |
 
 use std::hint::black_box;
 use std::sync::OnceLock;
@@ -27,7 +28,7 @@ const RUBRIC: &str = r#"{
   "region": "测试", "level": "county-center", "year": 2026,
   "description": "Test component for kaohe's sandbox. Not a real rubric.",
   "categories": [{"name": "测试", "part": "base", "items": [
-    {"id": "1", "max": 10, "text": "选择行为"},
+    {"id": "1", "max": 20, "text": "选择行为"},
     {"id": "2", "max": 5, "text": "普通项目"}]}],
   "bands": [{"label": "合格", "min": 5}, {"label": "不合格"}],
   "report": {"title": "测试统计表", "columns": [
@@ -123,6 +124,16 @@ impl Guest for Hostile {
                     eprintln!("{line}");
                 }
                 honest()
+            }
+            11 => {
+                let mut a = honest()?;
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                let mut seed = [0u8; 8];
+                let random = std::collections::hash_map::RandomState::new();
+                use std::hash::BuildHasher;
+                seed.copy_from_slice(&random.hash_one(1u8).to_le_bytes());
+                a.grade = format!("{now}/{}", u64::from_le_bytes(seed));
+                Ok(a)
             }
             _ => honest(),
         }
