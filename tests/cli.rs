@@ -292,3 +292,17 @@ fn same_inputs_give_byte_identical_outputs() {
     assert_eq!(kaohe(&["score", s(&samples()), "-o", s(&b)]).status.code(), Some(0));
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
 }
+
+#[test]
+fn results_keep_input_order_whatever_the_number_of_jobs() {
+    let one = kaohe(&["score", "--json", "-j", "1", s(&samples())]);
+    let many = kaohe(&["score", "--json", "-j", "4", s(&samples())]);
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(one.stdout, many.stdout);
+    let j: Value = serde_json::from_slice(&one.stdout).unwrap();
+    let files: Vec<&str> = j["results"].as_array().unwrap().iter().map(|r| r["file"].as_str().unwrap()).collect();
+    let mut sorted = files.clone();
+    sorted.sort();
+    assert_eq!(files, sorted);
+    assert_eq!(kaohe(&["score", "-j", "0", s(&samples())]).status.code(), Some(2));
+}

@@ -130,9 +130,10 @@ impl Rubric {
     /// Score one unit. Returns every problem with the entries at once.
     pub fn score(&self, entries: &[Entry]) -> Result<Assessment, Vec<Finding>> {
         let mut findings = Vec::new();
+        let known: std::collections::HashSet<&str> = self.items().map(|r| r.item.id.as_str()).collect();
         let mut by_item: std::collections::HashMap<&str, &EntryValue> = Default::default();
         for e in entries {
-            if self.item(&e.item).is_none() {
+            if !known.contains(e.item.as_str()) {
                 findings.push(Finding {
                     item: e.item.clone(),
                     message: format!("评分表中没有序号 {} 的项目", e.item),

@@ -14,22 +14,23 @@ wit_bindgen::generate!({
 pub use exports::kaohe::rubric::scorer::Guest;
 use kaohe::rubric::types as wit;
 
-/// Turn a rubric's JSON (validated at build time) into a component.
+/// Turn a rubric (an expression building it, generated at build time) into a component.
 ///
 /// The rubric crate's `build.rs` reads `rubric.toml`, validates it and writes
-/// `rubric.json` to `OUT_DIR`; its `lib.rs` is this one line:
+/// its compiled form ([`crate::codegen::rust_expr`]) to `OUT_DIR/rubric.rs`;
+/// its `lib.rs` is this one line:
 ///
 /// ```ignore
-/// kaohe_engine::rubric_component!(include_str!(concat!(env!("OUT_DIR"), "/rubric.json")));
+/// kaohe_engine::rubric_component!(include!(concat!(env!("OUT_DIR"), "/rubric.rs")));
 /// ```
 #[macro_export]
 macro_rules! rubric_component {
-    ($json:expr) => {
+    ($rubric:expr) => {
         struct KaoheRubricComponent;
 
         fn kaohe_rubric() -> &'static $crate::Rubric {
             static RUBRIC: ::std::sync::OnceLock<$crate::Rubric> = ::std::sync::OnceLock::new();
-            RUBRIC.get_or_init(|| $crate::Rubric::from_json($json).expect("rubric data validated at build time"))
+            RUBRIC.get_or_init(|| $rubric)
         }
 
         impl $crate::guest::Guest for KaoheRubricComponent {

@@ -6,11 +6,12 @@
 //! rubric crate is its data plus one macro call:
 //!
 //! ```ignore
-//! kaohe_engine::rubric_component!(include_str!(concat!(env!("OUT_DIR"), "/rubric.json")));
+//! kaohe_engine::rubric_component!(include!(concat!(env!("OUT_DIR"), "/rubric.rs")));
 //! ```
 //!
 //! The same evaluator runs natively in tests and benchmarks.
 
+pub mod codegen;
 mod eval;
 mod model;
 

@@ -32,6 +32,15 @@ struct Cli {
     #[arg(long, global = true, default_value_t = 64, value_name = "MIB")]
     rubric_memory: usize,
 
+    /// Do not cache compiled rubric components on disk (the cache lives in
+    /// $KAOHE_CACHE_DIR, else $XDG_CACHE_HOME/kaohe, else ~/.cache/kaohe).
+    #[arg(long, global = true)]
+    no_cache: bool,
+
+    /// Workbooks scored at once [default: the number of cores].
+    #[arg(short, long, global = true, value_name = "N")]
+    jobs: Option<usize>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -125,7 +134,15 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let limits = Limits { timeout: Duration::from_millis(cli.rubric_timeout), memory: cli.rubric_memory << 20 };
-    let rt = Runtime::new(limits)?;
+    let cache = if cli.no_cache { None } else { kaohe::runtime::default_cache_dir() };
+    let rt = Runtime::with_cache(limits, cache.as_deref())?;
+    if let Some(jobs) = cli.jobs {
+        if jobs == 0 {
+            return Err(usage("--jobs must be at least 1"));
+        }
+        // Only fails if a global pool already exists, which it cannot here.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).build_global();
+    }
     let catalog = Catalog::new(&rt, cli.rubric_dir.clone());
     let resolve = |arg: &RubricArg| catalog.resolve(arg.rubric.as_deref()).map_err(|e| usage(format!("{e:#}")));
     match cli.command {
@@ -158,7 +175,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if files.is_empty() {
                 return Err(usage("no workbooks (.xlsx .xlsm .xls .xlsb .ods) found in the inputs"));
             }
-            let results = score::score_files(&rubric, &files);
+            let results = score_with_progress(&rubric, &files, !json);
             if let Some(out) = &output {
                 let bytes = report::build(&rubric, &results, &report::Header { issuer, date })?;
                 output::write_atomic(out, &bytes).with_context(|| format!("writing the summary {}", out.display()))?;
@@ -268,6 +285,32 @@ fn to_json(rubric: &LoadedRubric, results: &[FileResult]) -> serde_json::Value {
         "rubric": {"id": rubric.info.id, "version": rubric.info.version, "sha256": rubric.sha256},
         "results": results,
     })
+}
+
+/// Score the files, with a progress bar on a terminal for batches big enough to
+/// wait for; nothing of it with `--json` or when stderr is not a terminal.
+fn score_with_progress(rubric: &LoadedRubric, files: &[PathBuf], allowed: bool) -> Vec<FileResult> {
+    use std::io::IsTerminal;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const MIN_FILES: usize = 50;
+    if !allowed || files.len() < MIN_FILES || !std::io::stderr().is_terminal() {
+        return score::score_files(rubric, files);
+    }
+    let bar = indicatif::ProgressBar::new(files.len() as u64);
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {msg} {per_sec} ETA {eta}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message("0 with errors,");
+    let errors = AtomicUsize::new(0);
+    let results = score::score_files_with(rubric, files, &|r| {
+        if !r.ok() {
+            let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
+            bar.set_message(format!("{n} with errors,"));
+        }
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    results
 }
 
 fn print_results(results: &[FileResult], output: Option<&Path>) {

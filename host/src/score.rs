@@ -124,9 +124,25 @@ pub fn is_workbook(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// Score every file; one result per file, in the given order.
+/// Score every file on the current rayon pool; one result per file, in the
+/// given order whatever the scheduling. Each workbook is read, scored and
+/// reduced to its result before the next is taken, so a run never holds more
+/// than one workbook's cells per thread.
 pub fn score_files(rubric: &LoadedRubric, files: &[PathBuf]) -> Vec<FileResult> {
-    files.iter().map(|f| score_file(rubric, f)).collect()
+    score_files_with(rubric, files, &|_| {})
+}
+
+/// [`score_files`], calling `done` (from any thread) as each file finishes.
+pub fn score_files_with(rubric: &LoadedRubric, files: &[PathBuf], done: &(dyn Fn(&FileResult) + Sync)) -> Vec<FileResult> {
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .map(|f| {
+            let r = score_file(rubric, f);
+            done(&r);
+            r
+        })
+        .collect()
 }
 
 /// Score one workbook. Never panics on bad input: problems become findings.
@@ -252,8 +268,9 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) 
         }
         entries.push(Entry { item: item.id.clone(), value });
     }
+    let known: std::collections::HashSet<&str> = known.into_iter().collect();
     for (id, row) in &card.rows {
-        if !known.contains(&id.as_str()) && row.value != Raw::Empty {
+        if !known.contains(id.as_str()) && row.value != Raw::Empty {
             findings.push(src.finding(
                 Severity::Warning,
                 "unknown-item",
@@ -365,17 +382,19 @@ fn check(rubric: &LoadedRubric, a: &Assessment) -> std::result::Result<(), Strin
     if nums.iter().chain(a.items.iter().map(|i| &i.points)).chain(a.categories.iter().map(|c| &c.score)).any(|v| !v.is_finite()) {
         return Err("结果中有非数字（NaN 或无穷大）".into());
     }
+    let mut sums = [0.0f64; 5];
     for s in &a.items {
-        let Some(item) = info.items.iter().find(|i| i.id == s.item) else {
+        let Some(item) = rubric.item(&s.item) else {
             return Err(format!("返回了未描述的序号 {}", s.item));
         };
+        sums[item.part as usize] += s.points;
         let deduction = matches!(item.part, Part::Deduction | Part::SpecialDeduction);
         let (lo, hi) = if deduction { (-item.max_points, 0.0) } else { (0.0, item.max_points) };
         if s.points < lo - 1e-9 || s.points > hi + 1e-9 {
             return Err(format!("序号 {} 的得分 {} 超出该项分值", s.item, s.points));
         }
     }
-    let sum = |part: Part| a.items.iter().filter(|s| info.items.iter().any(|i| i.id == s.item && i.part == part)).map(|s| s.points).sum::<f64>();
+    let sum = |part: Part| sums[part as usize];
     let base: f64 = a.categories.iter().map(|c| c.score).sum();
     if !close(base, sum(Part::Base)) || !close(a.bonus, sum(Part::Bonus)) || !close(-a.deduction, sum(Part::Deduction)) {
         return Err("分类小计与各项得分之和不符".into());

@@ -313,7 +313,8 @@ fn open(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(Stri
         return Err(fail("not-a-workbook", "这不是 Excel/WPS/ODS 工作簿文件，请确认文件类型"));
     }
     check_zip(bytes, limits)?;
-    let is_ods = bytes.len() > 38 && &bytes[30..38] == b"mimetype" && contains(bytes, b"opendocument.spreadsheet");
+    // An ODS file starts with a stored "mimetype" entry naming its type.
+    let is_ods = bytes.get(30..38) == Some(b"mimetype") && bytes.get(38..).is_some_and(|b| b.starts_with(ODS_MIME));
     match (ext.as_str(), is_ods) {
         ("xls", _) => warnings.push(mismatch(if is_ods { ".ods" } else { ".xlsx" })),
         ("ods", false) => warnings.push(mismatch(".xlsx")),
@@ -329,8 +330,10 @@ fn open(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(Stri
     }
 }
 
+const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 fn contains_utf16(haystack: &[u8], needle: &str) -> bool {
@@ -449,8 +452,12 @@ fn header(row: &[Data]) -> Option<(usize, usize)> {
     let mut id = None;
     let mut score = None;
     for (i, d) in row.iter().enumerate() {
-        let Some(t) = text(d) else { continue };
-        let t = squash(&t);
+        // Header cells are short; skip the long 工作标准 texts without copying them.
+        let Data::String(t) = d else { continue };
+        if t.len() > 40 {
+            continue;
+        }
+        let t = squash(t);
         if t == "序号" && id.is_none() {
             id = Some(i);
         } else if (t == "得分" || t == "实际得分" || t == "考核得分") && score.is_none() {
@@ -469,8 +476,12 @@ fn find_labels(range: &calamine::Range<Data>) -> (Option<String>, Option<String>
     let mut county = None;
     for row in range.rows() {
         for (i, d) in row.iter().enumerate() {
-            let Some(t) = text(d) else { continue };
-            let t = squash(&t);
+            // Labels start with 被/单/服/县; skip other cells (and the long texts) cheaply.
+            let Data::String(t) = d else { continue };
+            if t.len() > 300 || !t.trim_start().starts_with(['被', '单', '服', '县']) {
+                continue;
+            }
+            let t = squash(t);
             for (labels, slot) in [(CENTER_LABELS, &mut center), (COUNTY_LABELS, &mut county)] {
                 if slot.is_some() {
                     continue;

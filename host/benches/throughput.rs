@@ -1,0 +1,252 @@
+//! Throughput benchmark: how close `kaohe score` comes to the floor of merely
+//! reading the workbooks. Run with
+//!
+//! ```sh
+//! cargo bench --bench throughput            # 1,000 and 10,000 scorecards
+//! cargo bench --bench throughput -- 2000    # other sizes
+//! ```
+//!
+//! Everything is measured in one run on the same generated workbooks (written
+//! once to a temporary folder), and reported as ratios against the floor:
+//!
+//! - (a) floor: read every workbook's cells with calamine and nothing else, on all cores;
+//! - (b) `kaohe score DIR -o summary.xlsx` end to end, as a user runs it (compiled component cached);
+//! - (c) per-workbook cost of the component call (fresh store, instantiate, score)
+//!   against the same evaluator called natively;
+//! - (d) peak RSS of (b);
+//! - (e) one workbook from the CLI, compiled component cached.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use calamine::Reader;
+use kaohe::runtime::{Entry, EntryValue, Limits, LoadedRubric, Runtime, RuleCount, Scoring};
+use kaohe::template::Unit;
+use rayon::prelude::*;
+
+const KAOHE: &str = env!("CARGO_BIN_EXE_kaohe");
+
+/// A small deterministic generator (xorshift), so every run scores the same files.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Values of a plausible filled scorecard: half points off here and there,
+/// occasional bonus, deduction counts and special items.
+fn values(rubric: &LoadedRubric, seed: u64) -> Unit {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut unit = Unit { center: format!("第{seed}号服务中心"), county: "示例县".into(), ..Default::default() };
+    for item in &rubric.info.items {
+        match &item.scoring {
+            Scoring::Range if item.required => {
+                let halves = (item.max_points * 2.0) as u64;
+                let off = if rng.below(4) == 0 { rng.below(halves + 1) } else { 0 };
+                unit.values.insert(item.id.clone(), (halves - off) as f64 / 2.0);
+            }
+            Scoring::Range => {
+                unit.values.insert(item.id.clone(), rng.below(item.max_points as u64 + 1) as f64);
+            }
+            Scoring::Levels(levels) => {
+                if rng.below(3) == 0 {
+                    unit.values.insert(item.id.clone(), levels[rng.below(levels.len() as u64) as usize].points);
+                }
+            }
+            Scoring::Rules(rules) => {
+                for r in rules {
+                    if rng.below(8) == 0 {
+                        unit.values.insert(r.id.clone(), (1 + rng.below(3)) as f64);
+                    }
+                }
+            }
+        }
+    }
+    unit
+}
+
+fn generate(rubric: &LoadedRubric, dir: &Path, n: usize) -> Vec<PathBuf> {
+    let files: Vec<PathBuf> = (0..n).map(|i| dir.join(format!("{i:06}.xlsx"))).collect();
+    files.par_iter().enumerate().for_each(|(i, p)| {
+        let bytes = kaohe::template::build(rubric, &values(rubric, i as u64 + 1)).expect("template");
+        std::fs::write(p, bytes).expect("write workbook");
+    });
+    files
+}
+
+/// (a) The floor: open each workbook and read every sheet's cells, nothing else.
+fn floor(files: &[PathBuf]) -> (Duration, usize) {
+    let start = Instant::now();
+    let cells: usize = files
+        .par_iter()
+        .map(|p| {
+            let mut book = calamine::open_workbook_auto(p).expect("open");
+            let names = book.sheet_names();
+            names.iter().map(|n| book.worksheet_range(n).map(|r| r.used_cells().count()).unwrap_or(0)).sum::<usize>()
+        })
+        .sum();
+    (start.elapsed(), cells)
+}
+
+/// (b) `kaohe score` end to end; returns wall time and the child's peak RSS in KiB.
+fn kaohe_score(dir: &Path, out: &Path) -> (Duration, i64) {
+    let start = Instant::now();
+    let status = Command::new(KAOHE).arg("score").arg(dir).arg("-o").arg(out).output().expect("run kaohe");
+    let took = start.elapsed();
+    assert!(status.status.success(), "kaohe score failed: {}", String::from_utf8_lossy(&status.stderr));
+    (took, peak_child_rss_kib())
+}
+
+fn peak_child_rss_kib() -> i64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we pass and nothing else.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// The entries a typical workbook gives the component.
+fn entries(rubric: &LoadedRubric) -> (Vec<Entry>, Vec<kaohe_engine::Entry>) {
+    let unit = values(rubric, 7);
+    let mut wit = Vec::new();
+    let mut native = Vec::new();
+    for item in &rubric.info.items {
+        let (w, n) = match &item.scoring {
+            Scoring::Rules(rules) => {
+                let counts: Vec<(String, f64)> =
+                    rules.iter().filter_map(|r| unit.values.get(&r.id).map(|v| (r.id.clone(), *v))).collect();
+                (
+                    EntryValue::Counts(counts.iter().map(|(k, v)| RuleCount { rule: k.clone(), value: *v }).collect()),
+                    kaohe_engine::EntryValue::Counts(counts),
+                )
+            }
+            _ => match unit.values.get(&item.id) {
+                Some(v) => (EntryValue::Points(*v), kaohe_engine::EntryValue::Points(*v)),
+                None => (EntryValue::Blank, kaohe_engine::EntryValue::Blank),
+            },
+        };
+        wit.push(Entry { item: item.id.clone(), value: w });
+        native.push(kaohe_engine::Entry { item: item.id.clone(), value: n });
+    }
+    (wit, native)
+}
+
+/// (c) Per-call cost of the component against the native evaluator, in µs.
+fn call_costs(rubric: &LoadedRubric) -> (f64, f64) {
+    let toml_text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../rubrics/changzhi-2023/rubric.toml")).unwrap();
+    let native_rubric: kaohe_engine::Rubric = toml::from_str(&toml_text).unwrap();
+    let (wit, native) = entries(rubric);
+    let a = rubric.score(&wit).unwrap().unwrap();
+    let b = native_rubric.score(&native).unwrap();
+    assert_eq!(a.total, b.total, "component and native evaluator agree");
+    const N: u32 = 5_000;
+    let t = Instant::now();
+    for _ in 0..N {
+        std::hint::black_box(rubric.score(std::hint::black_box(&wit)).unwrap().unwrap());
+    }
+    let component = t.elapsed().as_secs_f64() * 1e6 / N as f64;
+    let t = Instant::now();
+    for _ in 0..N {
+        std::hint::black_box(native_rubric.score(std::hint::black_box(&native)).unwrap());
+    }
+    let native = t.elapsed().as_secs_f64() * 1e6 / N as f64;
+    (component, native)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![1_000, 10_000] } else { sizes };
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("kaohe throughput benchmark: {cores} cores, sizes {sizes:?}");
+
+    let rt = Runtime::new(Limits::default()).expect("runtime");
+    let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in").expect("built-in rubric");
+    let tmp = tempfile::tempdir().expect("temp dir");
+
+    // (e) one workbook from the CLI, compiled component cached (first run warms the cache).
+    let one_dir = tmp.path().join("one");
+    std::fs::create_dir(&one_dir).unwrap();
+    let one = generate(&rubric, &one_dir, 1);
+    let run_one = || {
+        let t = Instant::now();
+        let o = Command::new(KAOHE).args(["score", "--json"]).arg(&one[0]).output().unwrap();
+        assert!(o.status.success());
+        t.elapsed()
+    };
+    run_one();
+    let single = median((0..10).map(|_| run_one()).collect());
+
+    let (component_us, native_us) = call_costs(&rubric);
+
+    let mut rows = Vec::new();
+    for &n in &sizes {
+        let dir = tmp.path().join(format!("n{n}"));
+        std::fs::create_dir(&dir).unwrap();
+        let t = Instant::now();
+        let files = generate(&rubric, &dir, n);
+        eprintln!("generated {n} workbooks in {:.1} s", t.elapsed().as_secs_f64());
+        let out = tmp.path().join(format!("summary-{n}.xlsx"));
+        // Warm the page cache once, then alternate the two measurements.
+        floor(&files);
+        let mut floors = Vec::new();
+        let mut scores = Vec::new();
+        let mut rss = 0;
+        for _ in 0..3 {
+            let (f, cells) = floor(&files);
+            assert!(cells > 0);
+            floors.push(f);
+            let (s, r) = kaohe_score(&dir, &out);
+            scores.push(s);
+            rss = r;
+        }
+        rows.push((n, median(floors), median(scores), rss));
+    }
+
+    println!();
+    println!("{:>8} {:>12} {:>14} {:>9} {:>12} {:>14}", "files", "(a) floor", "(b) kaohe", "(b)/(a)", "per file", "(d) peak RSS");
+    for (n, f, s, rss) in &rows {
+        println!(
+            "{:>8} {:>10.3} s {:>12.3} s {:>9.2} {:>9.0} µs {:>11.1} MB",
+            n,
+            f.as_secs_f64(),
+            s.as_secs_f64(),
+            s.as_secs_f64() / f.as_secs_f64(),
+            s.as_secs_f64() * 1e6 / *n as f64,
+            *rss as f64 / 1024.0
+        );
+    }
+    println!();
+    println!("(c) component call {component_us:.1} µs, native evaluator {native_us:.1} µs: the component adds {:.1} µs per workbook", component_us - native_us);
+    println!("(e) one workbook from the CLI (cached component): {:.1} ms", single.as_secs_f64() * 1e3);
+    println!();
+    if let Some((n, f, s, rss)) = rows.iter().max_by_key(|r| r.0) {
+        let ratio = s.as_secs_f64() / f.as_secs_f64();
+        let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+        println!("targets at {n} files:");
+        println!("  (b)/(a) = {ratio:.2} (target <= 1.3): {}", verdict(ratio <= 1.3));
+        println!("  component overhead {:.1} µs (target <= 50): {}", component_us - native_us, verdict(component_us - native_us <= 50.0));
+        println!("  single workbook {:.1} ms (target < 50): {}", single.as_secs_f64() * 1e3, verdict(single < Duration::from_millis(50)));
+        println!("  peak RSS {:.1} MB (target < 150): {}", *rss as f64 / 1024.0, verdict((*rss as f64 / 1024.0) < 150.0));
+        let per_file = s.as_secs_f64() / *n as f64;
+        let country = 2_800.0 + 40_000.0 + 600_000.0;
+        println!();
+        println!(
+            "projection: {country:.0} stations at {:.0} µs each on this machine ≈ {:.1} minutes",
+            per_file * 1e6,
+            country * per_file / 60.0
+        );
+    }
+}
