@@ -288,13 +288,15 @@ fn to_json(rubric: &LoadedRubric, results: &[FileResult]) -> serde_json::Value {
 }
 
 /// Score the files, with a progress bar on a terminal for batches big enough to
-/// wait for; nothing of it with `--json` or when stderr is not a terminal.
+/// wait for; nothing of it with `--json` (`allowed` false, which also keeps the
+/// traces the JSON prints) or when stderr is not a terminal.
 fn score_with_progress(rubric: &LoadedRubric, files: &[PathBuf], allowed: bool) -> Vec<FileResult> {
     use std::io::IsTerminal;
     use std::sync::atomic::{AtomicUsize, Ordering};
     const MIN_FILES: usize = 50;
+    let options = score::Options { drop_trace: allowed };
     if !allowed || files.len() < MIN_FILES || !std::io::stderr().is_terminal() {
-        return score::score_files(rubric, files);
+        return score::score_files_with(rubric, files, options, &|_| {});
     }
     let bar = indicatif::ProgressBar::new(files.len() as u64);
     let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {msg} {per_sec} ETA {eta}")
@@ -302,7 +304,7 @@ fn score_with_progress(rubric: &LoadedRubric, files: &[PathBuf], allowed: bool) 
     bar.set_style(style);
     bar.set_message("0 with errors,");
     let errors = AtomicUsize::new(0);
-    let results = score::score_files_with(rubric, files, &|r| {
+    let results = score::score_files_with(rubric, files, options, &|r| {
         if !r.ok() {
             let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
             bar.set_message(format!("{n} with errors,"));

@@ -78,8 +78,10 @@ pub fn build(rubric: &LoadedRubric, results: &[FileResult], header: &Header) -> 
     let mut book = Workbook::new();
     book.set_properties(&crate::output::properties(&info.report_title, crate::output::Kind::Summary));
 
+    // Every sheet streams its rows to a temporary file as they are written
+    // (constant-memory mode), so a summary of 10,000 units stays small in memory.
     // Sheet 1: attachment 2.
-    let ws = book.add_worksheet();
+    let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name("统计表")?;
     let cols = &info.report_columns;
     let last = cols.len().max(2) as u16 - 1;
@@ -120,8 +122,8 @@ pub fn build(rubric: &LoadedRubric, results: &[FileResult], header: &Header) -> 
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
 
-    detail_sheet(book.add_worksheet(), rubric, results, &f)?;
-    findings_sheet(book.add_worksheet(), results, &f)?;
+    detail_sheet(book.add_worksheet_with_constant_memory()?, rubric, results, &f)?;
+    findings_sheet(book.add_worksheet_with_constant_memory()?, results, &f)?;
     Ok(book.save_to_buffer()?)
 }
 

@@ -129,16 +129,34 @@ pub fn is_workbook(p: &Path) -> bool {
 /// reduced to its result before the next is taken, so a run never holds more
 /// than one workbook's cells per thread.
 pub fn score_files(rubric: &LoadedRubric, files: &[PathBuf]) -> Vec<FileResult> {
-    score_files_with(rubric, files, &|_| {})
+    score_files_with(rubric, files, Options::default(), &|_| {})
 }
 
-/// [`score_files`], calling `done` (from any thread) as each file finishes.
-pub fn score_files_with(rubric: &LoadedRubric, files: &[PathBuf], done: &(dyn Fn(&FileResult) + Sync)) -> Vec<FileResult> {
+/// What to keep of each result.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Drop each assessment's trace once scored (it is only printed with
+    /// `--json`); keeps a large batch's memory to its result rows.
+    pub drop_trace: bool,
+}
+
+/// [`score_files`] with options, calling `done` (from any thread) as each file finishes.
+pub fn score_files_with(
+    rubric: &LoadedRubric,
+    files: &[PathBuf],
+    options: Options,
+    done: &(dyn Fn(&FileResult) + Sync),
+) -> Vec<FileResult> {
     use rayon::prelude::*;
     files
         .par_iter()
         .map(|f| {
-            let r = score_file(rubric, f);
+            let mut r = score_file(rubric, f);
+            if options.drop_trace
+                && let Some(a) = &mut r.assessment
+            {
+                a.trace = Vec::new();
+            }
             done(&r);
             r
         })
