@@ -10,9 +10,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Rubric crates built into the binary: (crate name, folder).
-const BUILTIN: &[(&str, &str)] = &[("rubric-changzhi-2023", "rubrics/changzhi-2023")];
+/// The first is the default.
+const BUILTIN: &[(&str, &str)] = &[
+    ("rubric-changzhi-2023", "rubrics/changzhi-2023"),
+    ("rubric-changzhi-2024-example", "rubrics/changzhi-2024-example"),
+    ("rubric-township-example", "rubrics/township-example"),
+];
 /// Components only the tests load; their paths are in `KAOHE_TEST_COMPONENT_<NAME>`.
-const TEST_ONLY: &[(&str, &str)] = &[("kaohe-test-hostile", "tests/components/hostile")];
+const TEST_ONLY: &[(&str, &str)] = &[
+    ("kaohe-test-hostile", "tests/components/hostile"),
+    ("kaohe-test-old-interface", "tests/components/old-interface"),
+];
 const TARGET: &str = "wasm32-wasip2";
 
 fn main() {

@@ -14,7 +14,7 @@ fn kaohe(args: &[&str]) -> Output {
 }
 
 fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/长治市")
 }
 
 fn s(p: &Path) -> &str {

@@ -20,3 +20,6 @@ pub use model::{Band, Category, Column, ColumnSource, Item, ItemRef, Level, Leve
 
 #[cfg(feature = "guest")]
 pub mod guest;
+
+#[cfg(feature = "build")]
+pub mod build;

@@ -1,7 +1,12 @@
-//! Writes `samples/`: example scorecards (示例数据) for the twelve county-level
-//! units of 长治市, filled with varied scores, in kaohe's template, in two
-//! hand-made layouts and as ODS. Run: `cargo run --release --example make-samples`.
-//! The output is deterministic, so re-running it changes nothing.
+//! Writes `samples/` (all 示例数据, made up):
+//! - `长治市/`: scorecards for the twelve county-level units of 长治市, filled with
+//!   varied scores, in kaohe's template, in hand-made layouts and as ODS;
+//! - `长治市-乡镇（示例）/`: township stations scored with the example township rubric;
+//! - `province/`: an example province manifest and two more cities, one of them
+//!   using the example 2024 revision of the rubric.
+//!
+//! Run: `cargo run --release --example make-samples`. The output is
+//! deterministic, so re-running it changes nothing.
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -36,7 +41,8 @@ fn base_scores(info: &RubricInfo, k: usize, harsh: bool) -> Vec<(String, f64)> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples");
+    let out = samples.join("长治市");
     std::fs::create_dir_all(&out)?;
     let rt = Runtime::new(Default::default())?;
     let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in")?;
@@ -128,7 +134,84 @@ fn main() -> anyhow::Result<()> {
     let ods = handmade_ods(info, &title, &[("被考核单位：", "襄垣县退役军人服务中心")], &v);
     std::fs::write(out.join("襄垣县（WPS导出）.ods"), ods)?;
 
+    let builtin = |id: &str| {
+        let (name, bytes) = kaohe::BUILTIN_COMPONENTS.iter().find(|(n, _)| n.contains(&id.replace('-', "_"))).expect("built-in");
+        rt.load(bytes, name)
+    };
+
+    // Township stations of 长治市, with the example township rubric.
+    let township = builtin("township-example")?;
+    let dir = samples.join("长治市-乡镇（示例）");
+    std::fs::create_dir_all(&dir)?;
+    for (k, (county, station)) in [("潞州区", "东街街道"), ("潞州区", "西街街道"), ("襄垣县", "古韩镇")].iter().enumerate() {
+        let mut values: BTreeMap<String, f64> = base_scores(&township.info, k + 20, k == 2).into_iter().collect();
+        if k == 0 {
+            values.insert("21".into(), 2.0);
+        }
+        if k == 2 {
+            values.insert("22.1".into(), 1.0);
+        }
+        let unit = Unit {
+            center: format!("{county}{station}退役军人服务站"),
+            county: county.to_string(),
+            note: Some(note.into()),
+            values,
+        };
+        kaohe::output::write_atomic(&dir.join(format!("{county}{station}.xlsx")), &kaohe::template::build(&township, &unit)?)?;
+    }
+
+    // Two more cities for the province example: 晋城市 uses the example 2024 revision.
+    let revised = builtin("changzhi-2024-example")?;
+    let province = samples.join("province");
+    for (city, rubric, counties) in [
+        ("晋城市（示例）", &revised, &["城区", "泽州县", "高平市"][..]),
+        ("阳泉市（示例）", &rubric, &["城区", "郊区"][..]),
+    ] {
+        let dir = province.join(city);
+        std::fs::create_dir_all(&dir)?;
+        for (k, county) in counties.iter().enumerate() {
+            let mut values: BTreeMap<String, f64> = base_scores(&rubric.info, k + 30, k == 1).into_iter().collect();
+            values.insert("66".into(), 4.0 + k as f64);
+            let unit = Unit {
+                center: format!("{county}退役军人服务中心"),
+                county: county.to_string(),
+                note: Some(note.into()),
+                values,
+            };
+            kaohe::output::write_atomic(&dir.join(format!("{county}.xlsx")), &kaohe::template::build(rubric, &unit)?)?;
+        }
+    }
+    std::fs::write(
+        province.join("province.toml"),
+        r#"# EXAMPLE province manifest (示例数据). Run from the repository root:
+#   cargo run --release -- province samples/province/province.toml -o province.xlsx
+#
+# Each city lists its rubric components and its workbook folders (relative to
+# this file). A component file is pinned by its SHA-256:
+#   rubrics = [{ path = "长治市/changzhi-2023.wasm", sha256 = "…" }]
+# (`kaohe rubric pin FILE` prints that line). Components built into kaohe are
+# named builtin:ID and need no pin; this example uses them because build
+# outputs are never committed.
+province = "山西省（示例）"
+
+[[cities]]
+name = "长治市"
+rubrics = ["builtin:changzhi-2023", "builtin:township-example"]
+workbooks = ["../长治市", "../长治市-乡镇（示例）"]
+
+[[cities]]
+name = "晋城市（示例）"
+rubrics = ["builtin:changzhi-2024-example"]
+workbooks = ["晋城市（示例）"]
+
+[[cities]]
+name = "阳泉市（示例）"
+rubrics = ["builtin:changzhi-2023"]
+workbooks = ["阳泉市（示例）"]
+"#,
+    )?;
+
     let _ = full_marks; // shared helper, used by the tests
-    println!("wrote 12 sample workbooks to {}", out.display());
+    println!("wrote the sample workbooks and the example province to {}", samples.display());
     Ok(())
 }

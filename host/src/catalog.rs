@@ -70,6 +70,22 @@ impl<'rt> Catalog<'rt> {
         (ok, bad)
     }
 
+    /// A component built into kaohe, by rubric id.
+    pub fn builtin(&self, id: &str) -> Result<LoadedRubric> {
+        for (name, bytes) in crate::BUILTIN_COMPONENTS {
+            let r = self.load(&Source::Builtin(name, bytes))?;
+            if r.info.id == id {
+                return Ok(r);
+            }
+        }
+        bail!("kaohe has no built-in rubric `{id}`; `kaohe rubrics` lists them")
+    }
+
+    /// Load a component from bytes already read (and, for a manifest, verified).
+    pub fn load_bytes(&self, bytes: &[u8], origin: &str) -> Result<LoadedRubric> {
+        self.rt.load(bytes, origin)
+    }
+
     /// Load one component file.
     pub fn load_file(&self, path: &Path) -> Result<LoadedRubric> {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read rubric component {}", path.display()))?;

@@ -7,9 +7,13 @@
 //! - [`workbook`]: read a filled scorecard from xlsx/xls/ods (calamine);
 //! - [`score`]: turn workbooks into results and findings;
 //! - [`template`], [`report`]: write the blank scorecard and the summary (rust_xlsxwriter);
-//! - [`output`]: atomic, reproducible writes.
+//! - [`output`]: atomic, reproducible writes;
+//! - [`compare`]: two rubric versions side by side; [`province`]: a province's cities, each with its own rubric.
 
 pub mod catalog;
+pub mod compare;
+pub mod json;
+pub mod province;
 pub mod output;
 pub mod report;
 pub mod runtime;
@@ -28,3 +32,12 @@ pub const BUILTIN_RUBRIC: &[u8] = BUILTIN_COMPONENTS[0].1;
 /// The id of the built-in default rubric.
 pub const DEFAULT_RUBRIC: &str = "changzhi-2023";
 
+
+/// The level's name as the WIT enum spells it: `county-center`, `township-station`, `village-station`.
+pub fn level_name(l: runtime::Level) -> &'static str {
+    match l {
+        runtime::Level::CountyCenter => "county-center",
+        runtime::Level::TownshipStation => "township-station",
+        runtime::Level::VillageStation => "village-station",
+    }
+}

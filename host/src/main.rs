@@ -74,9 +74,14 @@ enum Command {
         force: bool,
     },
     /// Score filled scorecards and write the summary (附件2 统计表).
+    ///
+    /// With several --rubric, each workbook is scored by the rubric its template
+    /// names (a county center and its township stations in one summary), else
+    /// by the first; every row says which rubric scored it.
     Score {
-        #[command(flatten)]
-        rubric: RubricArg,
+        /// Rubric ids or component paths [default: changzhi-2023]. Repeatable.
+        #[arg(long = "rubric", value_name = "ID|PATH")]
+        rubrics: Vec<String>,
         /// Write the summary workbook here (.xlsx).
         #[arg(short, long, value_name = "SUMMARY.xlsx")]
         output: Option<PathBuf>,
@@ -95,6 +100,58 @@ enum Command {
         /// Workbooks (.xlsx .xlsm .xls .xlsb .ods) or folders of them.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
+    },
+    /// Score the same workbooks under two rubric versions and show what changes.
+    Compare {
+        /// Rubric A then rubric B (ids or component paths).
+        #[arg(long = "rubric", value_name = "ID|PATH", num_args = 1, required = true)]
+        rubrics: Vec<String>,
+        /// Write the comparison workbook here (.xlsx).
+        #[arg(short, long, value_name = "COMPARE.xlsx")]
+        output: Option<PathBuf>,
+        /// Print the comparison as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Overwrite COMPARE.xlsx even if it exists and was not written by kaohe.
+        #[arg(long)]
+        force: bool,
+        /// Workbooks or folders of them.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+    },
+    /// Score every city of a province, each with its own rubric components (a TOML manifest).
+    Province {
+        /// The manifest: cities, their rubric components (pinned SHA-256) and workbook folders.
+        manifest: PathBuf,
+        /// Write the provincial workbook here (.xlsx).
+        #[arg(short, long, value_name = "PROVINCE.xlsx")]
+        output: Option<PathBuf>,
+        /// Print the roll-up as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Overwrite PROVINCE.xlsx even if it exists and was not written by kaohe.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Inspect rubric components: `pin PATH`, `show ID|PATH`.
+    #[command(subcommand)]
+    Rubric(RubricCommand),
+}
+
+#[derive(Subcommand)]
+enum RubricCommand {
+    /// Print the manifest entry (path and SHA-256) for a component file.
+    Pin {
+        /// The component (.wasm).
+        path: PathBuf,
+    },
+    /// Print a rubric's full description: items, sub-rules, caps, levels, bands, report.
+    Show {
+        /// Rubric id or component path.
+        rubric: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -165,30 +222,102 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("wrote {} ({} {}, {})", output.display(), rubric.info.id, rubric.info.version, center);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Score { rubric, output, json, issuer, date, force, inputs } => {
-            let rubric = resolve(&rubric)?;
+        Command::Score { rubrics, output, json, issuer, date, force, inputs } => {
+            let loaded = resolve_all(&catalog, &rubrics)?;
+            let refs: Vec<&LoadedRubric> = loaded.iter().collect();
+            let files = inputs_for(&inputs, output.as_deref(), force)?;
+            let results = score_with_progress(&refs, &files, !json);
             if let Some(out) = &output {
-                check_output(out, &inputs, force)?;
-            }
-            let exclude: Vec<PathBuf> = output.iter().cloned().collect();
-            let files = score::collect_inputs(&inputs, &exclude).map_err(|e| usage(format!("{e:#}")))?;
-            if files.is_empty() {
-                return Err(usage("no workbooks (.xlsx .xlsm .xls .xlsb .ods) found in the inputs"));
-            }
-            let results = score_with_progress(&rubric, &files, !json);
-            if let Some(out) = &output {
-                let bytes = report::build(&rubric, &results, &report::Header { issuer, date })?;
+                let bytes = report::build(&refs, &results, &report::Header { issuer, date })?;
                 output::write_atomic(out, &bytes).with_context(|| format!("writing the summary {}", out.display()))?;
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&to_json(&rubric, &results))?);
+                println!("{}", serde_json::to_string_pretty(&kaohe::json::score_output(&refs, &results))?);
             } else {
                 print_results(&results, output.as_deref());
             }
-            let clean = results.iter().all(FileResult::ok);
-            Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(exit(results.iter().all(FileResult::ok)))
+        }
+        Command::Compare { rubrics, output, json, force, inputs } => {
+            if rubrics.len() != 2 {
+                return Err(usage("compare takes exactly two rubrics: --rubric A --rubric B"));
+            }
+            let loaded = resolve_all(&catalog, &rubrics)?;
+            let (a, b) = (&loaded[0], &loaded[1]);
+            let files = inputs_for(&inputs, output.as_deref(), force)?;
+            let changes = kaohe::compare::diff(&a.info, &b.info);
+            let pairs = kaohe::compare::score_both(a, b, &files);
+            if let Some(out) = &output {
+                let bytes = kaohe::compare::workbook(a, b, &changes, &pairs)?;
+                output::write_atomic(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&kaohe::compare::json(a, b, &changes, &pairs))?);
+            } else {
+                print_comparison(a, b, &changes, &pairs, output.as_deref());
+            }
+            Ok(exit(pairs.iter().all(|p| p.a.ok() && p.b.ok())))
+        }
+        Command::Province { manifest, output, json, force } => {
+            if let Some(out) = &output {
+                check_output(out, &[manifest.clone()], force)?;
+            }
+            let m = kaohe::province::Manifest::load(&manifest).map_err(|e| usage(format!("{e:#}")))?;
+            let exclude: Vec<PathBuf> = output.iter().cloned().collect();
+            let cities = kaohe::province::run(&catalog, &m, &manifest, &exclude);
+            if let Some(out) = &output {
+                let bytes = kaohe::province::workbook(&m, &cities, &report::Header::default())?;
+                output::write_atomic(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&kaohe::province::json(&m, &cities))?);
+            } else {
+                print_province(&cities, output.as_deref());
+            }
+            Ok(exit(!cities.iter().any(|c| c.has_errors())))
+        }
+        Command::Rubric(RubricCommand::Pin { path }) => {
+            let bytes = std::fs::read(&path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+            let r = catalog.load_bytes(&bytes, &path.display().to_string())?;
+            println!("# {} {} ({}), {}", r.info.id, r.info.version, r.info.title, kaohe::level_name(r.info.level));
+            println!("{{ path = {:?}, sha256 = \"{}\" }}", path.display().to_string(), r.sha256);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rubric(RubricCommand::Show { rubric, json }) => {
+            let r = catalog.resolve(Some(&rubric)).map_err(|e| usage(format!("{e:#}")))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&describe_json(&r))?);
+            } else {
+                print!("{}", describe_text(&r));
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn exit(clean: bool) -> ExitCode {
+    if clean { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Load every rubric named (the default when none is).
+fn resolve_all(catalog: &Catalog, specs: &[String]) -> Result<Vec<LoadedRubric>> {
+    if specs.is_empty() {
+        return Ok(vec![catalog.resolve(None).map_err(|e| usage(format!("{e:#}")))?]);
+    }
+    specs.iter().map(|s| catalog.resolve(Some(s)).map_err(|e| usage(format!("{e:#}")))).collect()
+}
+
+/// Check the output and expand the inputs (never reading the output).
+fn inputs_for(inputs: &[PathBuf], output: Option<&Path>, force: bool) -> Result<Vec<PathBuf>> {
+    if let Some(out) = output {
+        check_output(out, inputs, force)?;
+    }
+    let exclude: Vec<PathBuf> = output.iter().map(|p| p.to_path_buf()).collect();
+    let files = score::collect_inputs(inputs, &exclude).map_err(|e| usage(format!("{e:#}")))?;
+    if files.is_empty() {
+        return Err(usage("no workbooks (.xlsx .xlsm .xls .xlsb .ods) found in the inputs"));
+    }
+    Ok(files)
 }
 
 /// Refuse an output that is one of the inputs, is not an .xlsx, or exists and
@@ -217,7 +346,7 @@ fn list_rubrics(catalog: &Catalog, files: &[PathBuf], json: bool) -> Result<Exit
     let (rubrics, errors) = catalog.list(files);
     let describe = |r: &LoadedRubric| {
         let i = &r.info;
-        let level = level_name(i.level);
+        let level = kaohe::level_name(i.level);
         json!({
             "id": i.id, "version": i.version, "title": i.title, "issuer": i.issuer, "region": i.region,
             "year": i.year, "level": level, "items": i.items.len(), "min_total": i.min_total,
@@ -229,14 +358,14 @@ fn list_rubrics(catalog: &Catalog, files: &[PathBuf], json: bool) -> Result<Exit
         let list: Vec<_> = rubrics.iter().map(describe).collect();
         println!("{}", serde_json::to_string_pretty(&json!({"rubrics": list, "errors": errs}))?);
     } else {
-        println!("{:<20} {:<8} {:<16} {:>5} {:>12}  {:<64}  ORIGIN", "ID", "VERSION", "LEVEL", "ITEMS", "POINTS", "SHA-256");
+        println!("{:<24} {:<8} {:<16} {:>5} {:>12}  {:<64}  ORIGIN", "ID", "VERSION", "LEVEL", "ITEMS", "POINTS", "SHA-256");
         for r in &rubrics {
             let i = &r.info;
             println!(
-                "{:<20} {:<8} {:<16} {:>5} {:>12}  {}  {}",
+                "{:<24} {:<8} {:<16} {:>5} {:>12}  {}  {}",
                 i.id,
                 i.version,
-                level_name(i.level),
+                kaohe::level_name(i.level),
                 i.items.len(),
                 format!("{}..{}", i.min_total, i.max_total),
                 r.sha256,
@@ -250,53 +379,16 @@ fn list_rubrics(catalog: &Catalog, files: &[PathBuf], json: bool) -> Result<Exit
     Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn to_json(rubric: &LoadedRubric, results: &[FileResult]) -> serde_json::Value {
-    let results: Vec<_> = results
-        .iter()
-        .map(|r| {
-            let a = r.assessment.as_ref();
-            let cats: Vec<_> = a
-                .map(|a| a.categories.iter().map(|c| json!({"name": c.name, "score": c.score, "max": c.max_points})).collect())
-                .unwrap_or_default();
-            let items: Vec<_> = a
-                .map(|a| a.items.iter().map(|s| json!({"item": s.item, "points": s.points})).collect())
-                .unwrap_or_default();
-            json!({
-                "file": r.file,
-                "ok": r.ok(),
-                "county": r.county,
-                "center": r.center,
-                "input_sha256": r.input_sha256,
-                "categories": cats,
-                "items": items,
-                "bonus": a.map(|a| a.bonus),
-                "deduction": a.map(|a| a.deduction),
-                "special": a.map(|a| a.special),
-                "special_deduction": a.map(|a| a.special_deduction),
-                "adjustment": a.map(|a| a.adjustment),
-                "total": a.filter(|_| r.ok()).map(|a| a.total),
-                "grade": a.filter(|_| r.ok()).map(|a| a.grade.clone()),
-                "trace": a.map(|a| a.trace.iter().map(|t| json!({"rule": t.rule, "text": t.text, "points": t.points})).collect::<Vec<_>>()),
-                "findings": r.findings,
-            })
-        })
-        .collect();
-    json!({
-        "rubric": {"id": rubric.info.id, "version": rubric.info.version, "sha256": rubric.sha256},
-        "results": results,
-    })
-}
-
 /// Score the files, with a progress bar on a terminal for batches big enough to
 /// wait for; nothing of it with `--json` (`allowed` false, which also keeps the
 /// traces the JSON prints) or when stderr is not a terminal.
-fn score_with_progress(rubric: &LoadedRubric, files: &[PathBuf], allowed: bool) -> Vec<FileResult> {
+fn score_with_progress(rubrics: &[&LoadedRubric], files: &[PathBuf], allowed: bool) -> Vec<FileResult> {
     use std::io::IsTerminal;
     use std::sync::atomic::{AtomicUsize, Ordering};
     const MIN_FILES: usize = 50;
     let options = score::Options { drop_trace: allowed };
     if !allowed || files.len() < MIN_FILES || !std::io::stderr().is_terminal() {
-        return score::score_files_with(rubric, files, options, &|_| {});
+        return score::score_files_with(rubrics, files, options, &|_| {});
     }
     let bar = indicatif::ProgressBar::new(files.len() as u64);
     let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {msg} {per_sec} ETA {eta}")
@@ -304,7 +396,7 @@ fn score_with_progress(rubric: &LoadedRubric, files: &[PathBuf], allowed: bool) 
     bar.set_style(style);
     bar.set_message("0 with errors,");
     let errors = AtomicUsize::new(0);
-    let results = score::score_files_with(rubric, files, options, &|r| {
+    let results = score::score_files_with(rubrics, files, options, &|r| {
         if !r.ok() {
             let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
             bar.set_message(format!("{n} with errors,"));
@@ -346,11 +438,144 @@ fn print_results(results: &[FileResult], output: Option<&Path>) {
     }
 }
 
-fn level_name(l: kaohe::runtime::Level) -> &'static str {
-    use kaohe::runtime::Level;
-    match l {
-        Level::CountyCenter => "county-center",
-        Level::TownshipStation => "township-station",
-        Level::VillageStation => "village-station",
+
+fn print_comparison(
+    a: &LoadedRubric,
+    b: &LoadedRubric,
+    changes: &[kaohe::compare::Change],
+    pairs: &[kaohe::compare::Pair],
+    output: Option<&Path>,
+) {
+    println!("A: {} {}  B: {} {}", a.info.id, a.info.version, b.info.id, b.info.version);
+    println!("{} changes between the rubrics:", changes.len());
+    for c in changes {
+        println!("  {:<8} {:<6} {} → {}", c.label, c.item, kaohe::clip(&c.a, 30), kaohe::clip(&c.b, 30));
     }
+    println!();
+    println!("{:<10} {:<28} {:>8} {:>8} {:>8}  {} → {}", "COUNTY", "CENTER", "TOTAL A", "TOTAL B", "CHANGE", "GRADE A", "GRADE B");
+    for p in pairs {
+        let total = |r: &FileResult| r.assessment.as_ref().filter(|_| r.ok()).map(|x| (x.total, x.grade.clone()));
+        match (total(&p.a), total(&p.b)) {
+            (Some((x, gx)), Some((y, gy))) => {
+                println!("{:<10} {:<28} {:>8.2} {:>8.2} {:>+8.2}  {gx} → {gy}", p.a.county, p.a.center, x, y, y - x)
+            }
+            _ => println!("{:<10} {:<28} {:>8} {:>8} {:>8}  (see findings)", p.a.county, p.a.center, "-", "-", "-"),
+        }
+    }
+    for p in pairs {
+        for (tag, r) in [("A", &p.a), ("B", &p.b)] {
+            for f in r.findings.iter().filter(|f| f.severity == score::Severity::Error || f.code == "missing-item") {
+                eprintln!("{} [{tag}]: {} ({}): {}", r.file, f.severity.label(), f.code, f.message);
+            }
+        }
+    }
+    if let Some(o) = output {
+        eprintln!("comparison written to {}", o.display());
+    }
+}
+
+fn print_province(cities: &[kaohe::province::CityReport], output: Option<&Path>) {
+    let grades = kaohe::province::grade_labels(cities);
+    println!("{:<14} {:<28} {:>6} {:>7} {:>7} {:>8}  {}", "CITY", "RUBRIC", "UNITS", "SCORED", "ERRORS", "MEAN", grades.join(" "));
+    for c in cities {
+        let groups: Vec<Option<usize>> = if c.rubrics.is_empty() { vec![None] } else { (0..c.rubrics.len()).map(Some).collect() };
+        for k in groups {
+            let s = kaohe::province::stats(c, k, &grades);
+            let id = k.map(|k| format!("{} {}", c.rubrics[k].info.id, c.rubrics[k].info.version)).unwrap_or_else(|| "-".into());
+            let mean = s.mean.map(|m| format!("{m:.2}")).unwrap_or_else(|| "-".into());
+            let counts: Vec<String> = s.per_grade.iter().map(|n| n.to_string()).collect();
+            println!("{:<14} {:<28} {:>6} {:>7} {:>7} {:>8}  {}", c.name, id, s.units, s.scored, s.errors, mean, counts.join(" "));
+        }
+        for p in &c.problems {
+            for f in &p.findings {
+                eprintln!("error: {}: {} ({}): {}", c.name, p.file, f.code, f.message);
+            }
+        }
+    }
+    if let Some(o) = output {
+        eprintln!("provincial workbook written to {}", o.display());
+    }
+}
+
+fn describe_json(r: &LoadedRubric) -> serde_json::Value {
+    use kaohe::runtime::{ColumnSource, RuleMode, Scoring};
+    let i = &r.info;
+    let items: Vec<_> = i
+        .items
+        .iter()
+        .map(|it| {
+            let scoring = match &it.scoring {
+                Scoring::Range => json!({"kind": "range"}),
+                Scoring::Levels(ls) => json!({"kind": "levels", "levels": ls.iter().map(|l| json!({"points": l.points, "label": l.label})).collect::<Vec<_>>()}),
+                Scoring::Rules(rs) => json!({"kind": "rules", "rules": rs.iter().map(|x| json!({
+                    "id": x.id, "text": x.text, "mode": if matches!(x.mode, RuleMode::PerOccurrence) { "per-occurrence" } else { "discretionary" },
+                    "points_each": x.points_each, "cap": x.cap, "unit": x.unit})).collect::<Vec<_>>()}),
+            };
+            json!({"id": it.id, "category": it.category, "part": format!("{:?}", it.part).to_lowercase(), "text": it.text,
+                   "max": it.max_points, "required": it.required, "scoring": scoring})
+        })
+        .collect();
+    let source = |s: &ColumnSource| match s {
+        ColumnSource::Category(n) => format!("category:{n}"),
+        other => format!("{other:?}").to_lowercase(),
+    };
+    json!({
+        "id": i.id, "version": i.version, "title": i.title, "issuer": i.issuer, "region": i.region,
+        "level": kaohe::level_name(i.level), "year": i.year, "description": i.description,
+        "sha256": r.sha256, "origin": r.origin, "min_total": i.min_total, "max_total": i.max_total,
+        "categories": i.categories.iter().map(|c| json!({"name": c.name, "max": c.max_points})).collect::<Vec<_>>(),
+        "items": items,
+        "bands": i.bands.iter().map(|b| json!({"label": b.label, "min": b.min_total})).collect::<Vec<_>>(),
+        "report": {"title": i.report_title, "notes": i.report_notes,
+                   "columns": i.report_columns.iter().map(|c| json!({"header": c.header, "source": source(&c.source)})).collect::<Vec<_>>()},
+    })
+}
+
+fn describe_text(r: &LoadedRubric) -> String {
+    use kaohe::runtime::{RuleMode, Scoring};
+    use std::fmt::Write;
+    let i = &r.info;
+    let p = kaohe_engine::fmt_points;
+    let mut s = String::new();
+    let _ = writeln!(s, "{} {} — {}", i.id, i.version, i.title);
+    let _ = writeln!(s, "issuer: {}  region: {}  level: {}  year: {}", i.issuer, i.region, kaohe::level_name(i.level), i.year);
+    let _ = writeln!(s, "component: {} ({})", r.sha256, r.origin);
+    let _ = writeln!(s, "totals from {} to {}", p(i.min_total), p(i.max_total));
+    if !i.description.is_empty() {
+        let _ = writeln!(s, "{}", i.description);
+    }
+    for c in &i.categories {
+        let _ = writeln!(s, "\n{} (max {})", c.name, p(c.max_points));
+        for it in i.items.iter().filter(|it| it.category == c.name) {
+            let kind = match &it.scoring {
+                Scoring::Range => format!("0..{}", p(it.max_points)),
+                Scoring::Levels(ls) => format!("one of 0, {}", ls.iter().map(|l| p(l.points)).collect::<Vec<_>>().join(", ")),
+                Scoring::Rules(_) => format!("deduction, at most {}", p(it.max_points)),
+            };
+            let _ = writeln!(s, "  {:>4}  [{kind}]{} {}", it.id, if it.required { " required" } else { "" }, kaohe::clip(&it.text, 60));
+            match &it.scoring {
+                Scoring::Levels(ls) => {
+                    for l in ls {
+                        let _ = writeln!(s, "          {} points: {}", p(l.points), l.label);
+                    }
+                }
+                Scoring::Rules(rs) => {
+                    for x in rs {
+                        let rule = match x.mode {
+                            RuleMode::PerOccurrence => format!("{} per {}, cap {}", p(x.points_each), x.unit, p(x.cap)),
+                            RuleMode::Discretionary => format!("discretionary, cap {}", p(x.cap)),
+                        };
+                        let _ = writeln!(s, "        {:>5}  {rule}: {}", x.id, x.text);
+                    }
+                }
+                Scoring::Range => {}
+            }
+        }
+    }
+    let _ = writeln!(s, "\ngrade bands:");
+    for b in &i.bands {
+        let _ = writeln!(s, "  {}  {}", b.min_total.map(|m| format!(">= {}", p(m))).unwrap_or_else(|| "otherwise".into()), b.label);
+    }
+    let _ = writeln!(s, "\nreport: {} — {}", i.report_title, i.report_columns.iter().map(|c| c.header.as_str()).collect::<Vec<_>>().join(" | "));
+    s
 }

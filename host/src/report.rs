@@ -4,7 +4,7 @@
 //! ```no_run
 //! # let rubric: kaohe::runtime::LoadedRubric = todo!();
 //! # let results: Vec<kaohe::score::FileResult> = vec![];
-//! let bytes = kaohe::report::build(&rubric, &results, &kaohe::report::Header::default())?;
+//! let bytes = kaohe::report::build(&[&rubric], &results, &kaohe::report::Header::default())?;
 //! # anyhow::Ok(())
 //! ```
 
@@ -24,7 +24,7 @@ pub struct Header {
 }
 
 /// What a report column shows for one result; `None` leaves the cell blank.
-enum Value {
+pub(crate) enum Value {
     Text(String),
     Number(f64),
 }
@@ -48,17 +48,17 @@ fn column_value(src: &ColumnSource, r: &FileResult) -> Option<Value> {
     })
 }
 
-struct Formats {
-    title: Format,
-    line: Format,
-    header: Format,
-    text: Format,
-    number: Format,
-    note: Format,
+pub(crate) struct Formats {
+    pub(crate) title: Format,
+    pub(crate) line: Format,
+    pub(crate) header: Format,
+    pub(crate) text: Format,
+    pub(crate) number: Format,
+    pub(crate) note: Format,
 }
 
 impl Formats {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let cell = Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter).set_font_size(11);
         Formats {
             title: Format::new().set_bold().set_font_size(18).set_align(FormatAlign::Center),
@@ -71,29 +71,36 @@ impl Formats {
     }
 }
 
-/// Build the summary workbook; returns the xlsx bytes.
-pub fn build(rubric: &LoadedRubric, results: &[FileResult], header: &Header) -> Result<Vec<u8>> {
-    let info = &rubric.info;
+/// Build the summary workbook; returns the xlsx bytes. `results[i].rubric`
+/// indexes `rubrics`; rows scored by different rubrics mix in one table, and
+/// each rubric used gets its own detail sheet.
+pub fn build(rubrics: &[&LoadedRubric], results: &[FileResult], header: &Header) -> Result<Vec<u8>> {
     let f = Formats::new();
     let mut book = Workbook::new();
-    book.set_properties(&crate::output::properties(&info.report_title, crate::output::Kind::Summary));
-
+    book.set_properties(&crate::output::properties(&rubrics[0].info.report_title, crate::output::Kind::Summary));
     // Every sheet streams its rows to a temporary file as they are written
     // (constant-memory mode), so a summary of 10,000 units stays small in memory.
-    // Sheet 1: attachment 2.
-    let ws = book.add_worksheet_with_constant_memory()?;
-    ws.set_name("统计表")?;
+    attachment2(book.add_worksheet_with_constant_memory()?, "统计表", rubrics, results, header, &f)?;
+    detail_sheets(&mut book, rubrics, results, &f)?;
+    findings_sheet(book.add_worksheet_with_constant_memory()?, "问题清单", results.iter().map(|r| ("", r)), &f)?;
+    Ok(book.save_to_buffer()?)
+}
+
+/// Sheet 1 of the summary: attachment 2 with the first rubric's columns; rows
+/// scored by another rubric fill the columns it shares (categories by name).
+pub(crate) fn attachment2(
+    ws: &mut Worksheet,
+    name: &str,
+    rubrics: &[&LoadedRubric],
+    results: &[FileResult],
+    header: &Header,
+    f: &Formats,
+) -> Result<()> {
+    let info = &rubrics[0].info;
+    ws.set_name(name)?;
     let cols = &info.report_columns;
     let last = cols.len().max(2) as u16 - 1;
-    ws.write_with_format(0, 0, "附件2", &f.line)?;
-    ws.merge_range(1, 0, 1, last, &info.report_title, &f.title)?;
-    ws.set_row_height(1, 32)?;
-    let issuer = header.issuer.clone().unwrap_or_else(|| info.issuer.clone());
-    let half = last / 2;
-    ws.merge_range(2, 0, 2, half, &format!("填表单位：{issuer}"), &f.line)?;
-    ws.merge_range(2, half + 1, 2, last, &format!("时间：{}", header.date.clone().unwrap_or_default()), &f.line)?;
     for (c, col) in cols.iter().enumerate() {
-        ws.write_with_format(3, c as u16, &col.header, &f.header)?;
         let width = match col.source {
             ColumnSource::Center => 30.0,
             ColumnSource::County => 12.0,
@@ -101,11 +108,21 @@ pub fn build(rubric: &LoadedRubric, results: &[FileResult], header: &Header) -> 
         };
         ws.set_column_width(c as u16, width)?;
     }
+    ws.write_with_format(0, 0, "附件2", &f.line)?;
+    ws.set_row_height(1, 32)?;
+    ws.merge_range(1, 0, 1, last, &info.report_title, &f.title)?;
+    let issuer = header.issuer.clone().unwrap_or_else(|| info.issuer.clone());
+    let half = last / 2;
+    ws.merge_range(2, 0, 2, half, &format!("填表单位：{issuer}"), &f.line)?;
+    ws.merge_range(2, half + 1, 2, last, &format!("时间：{}", header.date.clone().unwrap_or_default()), &f.line)?;
     ws.set_row_height(3, 30)?;
+    for (c, col) in cols.iter().enumerate() {
+        ws.write_with_format(3, c as u16, &col.header, &f.header)?;
+    }
     let mut row = 4;
     for r in results {
         for (c, col) in cols.iter().enumerate() {
-            write_value(ws, row, c as u16, column_value(&col.source, r), &f)?;
+            write_value(ws, row, c as u16, column_value(&col.source, r), f)?;
         }
         row += 1;
     }
@@ -114,20 +131,25 @@ pub fn build(rubric: &LoadedRubric, results: &[FileResult], header: &Header) -> 
     if not_scored > 0 {
         notes.push(format!("{not_scored} 个文件未评分，原因见“问题清单”工作表"));
     }
-    notes.push(format!("评分标准：{} {}（{}）", info.id, info.version, info.title));
+    let used: Vec<String> = (0..rubrics.len())
+        .filter(|k| *k == 0 || results.iter().any(|r| r.rubric == *k))
+        .map(|k| {
+            let i = &rubrics[k].info;
+            let n = results.iter().filter(|r| r.rubric == k).count();
+            format!("{} {}（{}，{} 个单位）", i.id, i.version, i.title, n)
+        })
+        .collect();
+    notes.push(format!("评分标准：{}", used.join("、")));
+    ws.set_row_height(row, 36)?;
     ws.write_with_format(row, 0, "备注", &f.text)?;
     ws.merge_range(row, 1, row, last, &notes.join("；"), &f.note)?;
-    ws.set_row_height(row, 36)?;
     ws.set_landscape();
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
-
-    detail_sheet(book.add_worksheet_with_constant_memory()?, rubric, results, &f)?;
-    findings_sheet(book.add_worksheet_with_constant_memory()?, results, &f)?;
-    Ok(book.save_to_buffer()?)
+    Ok(())
 }
 
-fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Value>, f: &Formats) -> Result<()> {
+pub(crate) fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Value>, f: &Formats) -> Result<()> {
     match v {
         Some(Value::Text(t)) => ws.write_with_format(row, col, &t, &f.text)?,
         Some(Value::Number(n)) => ws.write_number_with_format(row, col, n, &f.number)?,
@@ -136,10 +158,28 @@ fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Value>, f: &For
     Ok(())
 }
 
+/// One detail sheet per rubric used: 评分明细 for the first, 评分明细-ID for others.
+pub(crate) fn detail_sheets(book: &mut Workbook, rubrics: &[&LoadedRubric], results: &[FileResult], f: &Formats) -> Result<()> {
+    for (k, rubric) in rubrics.iter().enumerate() {
+        let mine: Vec<&FileResult> = results.iter().filter(|r| r.rubric == k).collect();
+        if k > 0 && mine.is_empty() {
+            continue;
+        }
+        let name = if k == 0 { "评分明细".to_string() } else { sheet_name(&format!("评分明细-{}", rubric.info.id)) };
+        detail_sheet(book.add_worksheet_with_constant_memory()?, &name, rubric, &mine, f)?;
+    }
+    Ok(())
+}
+
+/// A valid, unique-enough worksheet name: at most 31 characters, none of []:*?/\.
+pub(crate) fn sheet_name(s: &str) -> String {
+    s.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
+}
+
 /// One row per file: who, which rubric scored it, every item's points and the parts of the total.
-fn detail_sheet(ws: &mut Worksheet, rubric: &LoadedRubric, results: &[FileResult], f: &Formats) -> Result<()> {
+fn detail_sheet(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, results: &[&FileResult], f: &Formats) -> Result<()> {
     let info = &rubric.info;
-    ws.set_name("评分明细")?;
+    ws.set_name(name)?;
     let mut headers: Vec<String> =
         ["文件", "县(市、区)", "服务(中心)站名称", "状态", "评分标准", "版本", "评分组件SHA-256", "文件SHA-256"]
             .iter()
@@ -160,13 +200,13 @@ fn detail_sheet(ws: &mut Worksheet, rubric: &LoadedRubric, results: &[FileResult
     let items_end = headers.len();
     headers.extend(info.categories.iter().filter(|c| is_base(c)).map(|c| c.name.clone()));
     headers.extend(["加分", "减分", "特别考核加分", "特别考核减分", "加分减分", "总分", "考核结果"].map(String::from));
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_with_format(0, c as u16, h, &f.header)?;
-    }
     ws.set_column_width(0, 28)?;
     ws.set_column_width(2, 28)?;
     ws.set_column_width(6, 20)?;
     ws.set_column_width(7, 20)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_with_format(0, c as u16, h, &f.header)?;
+    }
     for (i, r) in results.iter().enumerate() {
         let row = i as u32 + 1;
         let status = if r.ok() { "已评分" } else { "未评分" };
@@ -209,19 +249,23 @@ fn is_base(c: &crate::runtime::Category) -> bool {
     c.part == crate::runtime::Part::Base
 }
 
-/// Every finding of every file; a file without findings is not listed.
-fn findings_sheet(ws: &mut Worksheet, results: &[FileResult], f: &Formats) -> Result<()> {
-    ws.set_name("问题清单")?;
-    for (c, (h, w)) in
-        [("文件", 30.0), ("工作表", 10.0), ("单元格", 8.0), ("序号", 8.0), ("级别", 6.0), ("代码", 16.0), ("说明", 70.0)]
-            .iter()
-            .enumerate()
-    {
-        ws.write_with_format(0, c as u16, *h, &f.header)?;
+/// Every finding of every file, each with a scope (e.g. the city; empty for
+/// none); a file without findings is not listed.
+pub(crate) fn findings_sheet<'a>(
+    ws: &mut Worksheet,
+    name: &str,
+    results: impl Iterator<Item = (&'a str, &'a FileResult)>,
+    f: &Formats,
+) -> Result<()> {
+    ws.set_name(name)?;
+    for (c, w) in [30.0, 10.0, 8.0, 8.0, 6.0, 16.0, 70.0, 12.0].iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
+    for (c, h) in ["文件", "工作表", "单元格", "序号", "级别", "代码", "说明", "范围"].iter().enumerate() {
+        ws.write_with_format(0, c as u16, *h, &f.header)?;
+    }
     let mut row = 1;
-    for r in results {
+    for (scope, r) in results {
         for x in &r.findings {
             let cells = [
                 r.file.as_str(),
@@ -235,11 +279,12 @@ fn findings_sheet(ws: &mut Worksheet, results: &[FileResult], f: &Formats) -> Re
                 ws.write_with_format(row, c as u16, *v, &f.text)?;
             }
             ws.write_with_format(row, 6, &x.message, &f.note)?;
+            ws.write_with_format(row, 7, scope, &f.text)?;
             row += 1;
         }
     }
     if row == 1 {
-        ws.merge_range(1, 0, 1, 6, "未发现问题", &f.text)?;
+        ws.merge_range(1, 0, 1, 7, "未发现问题", &f.text)?;
     }
     ws.set_freeze_panes(1, 0)?;
     Ok(())

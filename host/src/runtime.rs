@@ -53,6 +53,9 @@ pub use bindings::kaohe::rubric::types::{
 
 /// How long one epoch tick lasts; deadlines are counted in ticks.
 const TICK: Duration = Duration::from_millis(10);
+/// The rubric interface (WIT package and version) this host supports.
+pub const INTERFACE: &str = "kaohe:rubric/scorer@1.0.0";
+
 /// Instances that may be alive at once (one per thread scoring a workbook).
 const POOL_SLOTS: u32 = 128;
 /// Most bytes of a component's stdout/stderr kept for a finding.
@@ -170,8 +173,21 @@ impl Runtime {
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("{origin} needs imports the host does not grant"))?;
-        let pre = RubricPre::new(pre).map_err(anyhow::Error::from).with_context(|| {
-            format!("{origin} does not export the kaohe:rubric/scorer@1.0.0 interface this host supports")
+        let pre = RubricPre::new(pre).map_err(|_| {
+            let exported: Vec<String> = component
+                .component_type()
+                .exports(&self.engine)
+                .map(|(name, _)| name.to_string())
+                .filter(|name| name.starts_with("kaohe:rubric/"))
+                .collect();
+            match exported.is_empty() {
+                true => anyhow!("{origin} is not a kaohe rubric component: it does not export {INTERFACE}"),
+                false => anyhow!(
+                    "{origin} exports {}, an interface version this host does not support; it needs {INTERFACE}. \
+                     Ask its authors for a component built against {INTERFACE}",
+                    exported.join(", ")
+                ),
+            }
         })?;
         let sandbox = Sandbox { pre, limits: self.limits, engine: self.engine.clone() };
         let info = sandbox

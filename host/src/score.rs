@@ -73,6 +73,8 @@ pub struct FileResult {
     pub input_sha256: Option<String>,
     pub county: String,
     pub center: String,
+    /// Which of the run's rubrics scored it (an index into the list the run was given).
+    pub rubric: usize,
     pub assessment: Option<Assessment>,
     pub findings: Vec<Finding>,
 }
@@ -129,7 +131,7 @@ pub fn is_workbook(p: &Path) -> bool {
 /// reduced to its result before the next is taken, so a run never holds more
 /// than one workbook's cells per thread.
 pub fn score_files(rubric: &LoadedRubric, files: &[PathBuf]) -> Vec<FileResult> {
-    score_files_with(rubric, files, Options::default(), &|_| {})
+    score_files_with(&[rubric], files, Options::default(), &|_| {})
 }
 
 /// What to keep of each result.
@@ -140,9 +142,11 @@ pub struct Options {
     pub drop_trace: bool,
 }
 
-/// [`score_files`] with options, calling `done` (from any thread) as each file finishes.
+/// Score files with several rubrics at hand: each workbook is scored by the
+/// rubric its template names ([`pick`]), else the first. Calls `done` (from any
+/// thread) as each file finishes.
 pub fn score_files_with(
-    rubric: &LoadedRubric,
+    rubrics: &[&LoadedRubric],
     files: &[PathBuf],
     options: Options,
     done: &(dyn Fn(&FileResult) + Sync),
@@ -151,7 +155,9 @@ pub fn score_files_with(
     files
         .par_iter()
         .map(|f| {
-            let mut r = score_file(rubric, f);
+            let read = read_workbook(f);
+            let k = pick(rubrics, read.card.as_ref());
+            let mut r = score_read(rubrics[k], k, &read);
             if options.drop_trace
                 && let Some(a) = &mut r.assessment
             {
@@ -163,14 +169,34 @@ pub fn score_files_with(
         .collect()
 }
 
-/// Score one workbook. Never panics on bad input: problems become findings.
-pub fn score_file(rubric: &LoadedRubric, path: &Path) -> FileResult {
+/// Which of `rubrics` scores a workbook: the one its template names (same id,
+/// preferring the same version), else the first.
+pub fn pick(rubrics: &[&LoadedRubric], card: Option<&Scorecard>) -> usize {
+    let Some((id, version)) = card.and_then(|c| c.rubric_mark.as_ref()) else { return 0 };
+    let same = |k: &usize| rubrics[*k].info.id == *id;
+    (0..rubrics.len())
+        .find(|k| same(k) && rubrics[*k].info.version == *version)
+        .or_else(|| (0..rubrics.len()).find(same))
+        .unwrap_or(0)
+}
+
+/// A workbook read (or not) and ready to be scored by one or more rubrics.
+pub struct ReadWorkbook {
+    /// The result so far: file, digest, names, and any finding from reading.
+    pub result: FileResult,
+    /// The scorecard, when the workbook could be read.
+    pub card: Option<Scorecard>,
+}
+
+/// Read one workbook. Never panics on bad input: problems become findings.
+pub fn read_workbook(path: &Path) -> ReadWorkbook {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
     let mut result = FileResult {
         file: path.display().to_string(),
         input_sha256: None,
         county: String::new(),
         center: stem.clone(),
+        rubric: 0,
         assessment: None,
         findings: vec![],
     };
@@ -178,7 +204,7 @@ pub fn score_file(rubric: &LoadedRubric, path: &Path) -> FileResult {
         Ok(b) => b,
         Err(e) => {
             result.findings.push(Finding::file(Severity::Error, e.code, e.message));
-            return result;
+            return ReadWorkbook { result, card: None };
         }
     };
     result.input_sha256 = Some(hex(&Sha256::digest(&bytes)));
@@ -190,7 +216,7 @@ pub fn score_file(rubric: &LoadedRubric, path: &Path) -> FileResult {
         Ok(c) => c,
         Err(e) => {
             result.findings.push(Finding::file(Severity::Error, e.code, e.message));
-            return result;
+            return ReadWorkbook { result, card: None };
         }
     };
     for (code, message) in &card.warnings {
@@ -198,8 +224,22 @@ pub fn score_file(rubric: &LoadedRubric, path: &Path) -> FileResult {
     }
     result.center = card.center.clone().unwrap_or(stem);
     result.county = card.county.clone().or_else(|| workbook::county_from_name(&result.center)).unwrap_or_default();
-    score_card(rubric, &card, &mut result);
+    ReadWorkbook { result, card: Some(card) }
+}
+
+/// Score a workbook already read with one rubric (`index` is recorded in the result).
+pub fn score_read(rubric: &LoadedRubric, index: usize, read: &ReadWorkbook) -> FileResult {
+    let mut result = read.result.clone();
+    result.rubric = index;
+    if let Some(card) = &read.card {
+        score_card(rubric, card, &mut result);
+    }
     result
+}
+
+/// Score one workbook with one rubric.
+pub fn score_file(rubric: &LoadedRubric, path: &Path) -> FileResult {
+    score_read(rubric, 0, &read_workbook(path))
 }
 
 /// Where each entry came from, to name cells in findings.
@@ -275,14 +315,22 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) 
                 }
             }
         };
-        if row.is_none() && item.required && !matches!(value, EntryValue::Counts(_)) {
+        if row.is_none() && !matches!(value, EntryValue::Counts(_)) {
+            if item.required {
+                findings.push(src.finding(
+                    Severity::Error,
+                    "missing-item",
+                    &item.id,
+                    format!("表中找不到序号 {} 的行（{}），该项为必填项", item.id, short(&item.text)),
+                ));
+                continue;
+            }
             findings.push(src.finding(
-                Severity::Error,
+                Severity::Warning,
                 "missing-item",
                 &item.id,
-                format!("表中找不到序号 {} 的行（{}），该项为必填项", item.id, short(&item.text)),
+                format!("表中找不到序号 {} 的行（{}），按 0 分计；请确认所用评分表与评分标准 {} 一致", item.id, short(&item.text), info.id),
             ));
-            continue;
         }
         entries.push(Entry { item: item.id.clone(), value });
     }

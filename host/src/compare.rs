@@ -1,0 +1,380 @@
+//! Two rubric versions side by side: what changed between the rubrics (from
+//! what the components describe, not their file names) and what the change
+//! does to each unit's result.
+//!
+//! ```no_run
+//! # let (a, b): (kaohe::runtime::LoadedRubric, kaohe::runtime::LoadedRubric) = todo!();
+//! for c in kaohe::compare::diff(&a.info, &b.info) {
+//!     println!("{} {}: {} → {}", c.label, c.item, c.a, c.b);
+//! }
+//! # anyhow::Ok(())
+//! ```
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use kaohe_engine::fmt_points;
+use rust_xlsxwriter::Workbook;
+use serde::Serialize;
+
+use crate::report::{Formats, Value, findings_sheet, write_value};
+use crate::runtime::{Band, Item, LoadedRubric, Part, RubricInfo, RuleMode, Scoring};
+use crate::score::{FileResult, Finding, ReadWorkbook, Severity, read_workbook, score_read};
+use crate::workbook::Raw;
+
+/// One difference between rubric A and rubric B.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// Stable code: `item-added`, `item-removed`, `reweighted`, `reworded`,
+    /// `moved`, `part-changed`, `levels-changed`, `rule-added`, `rule-removed`,
+    /// `rule-changed`, `category-max`, `bands-changed`, `columns-changed`, `info-changed`.
+    pub code: &'static str,
+    /// The same in Chinese, for the workbook.
+    pub label: &'static str,
+    /// Item, sub-rule or category it concerns; empty for the rubric as a whole.
+    pub item: String,
+    pub a: String,
+    pub b: String,
+}
+
+fn change(code: &'static str, label: &'static str, item: &str, a: impl Into<String>, b: impl Into<String>) -> Change {
+    Change { code, label, item: item.to_string(), a: a.into(), b: b.into() }
+}
+
+fn part_name(p: Part) -> &'static str {
+    match p {
+        Part::Base => "基础项",
+        Part::Bonus => "加分项",
+        Part::Deduction => "减分项",
+        Part::Special => "特别考核加分",
+        Part::SpecialDeduction => "特别考核减分",
+    }
+}
+
+fn levels_text(scoring: &Scoring) -> String {
+    match scoring {
+        Scoring::Range => "0～最高分".into(),
+        Scoring::Levels(ls) => ls.iter().map(|l| format!("{}分：{}", fmt_points(l.points), l.label)).collect::<Vec<_>>().join("；"),
+        Scoring::Rules(_) => "按分项扣分".into(),
+    }
+}
+
+fn rule_text(mode: RuleMode, each: f64, cap: f64, unit: &str) -> String {
+    match mode {
+        RuleMode::PerOccurrence => format!("每{unit}扣{}分，最多扣{}分", fmt_points(each), fmt_points(cap)),
+        RuleMode::Discretionary => format!("视情扣分，最多扣{}分", fmt_points(cap)),
+    }
+}
+
+fn bands_text(bands: &[Band]) -> String {
+    bands
+        .iter()
+        .map(|b| match b.min_total {
+            Some(m) => format!("{}≥{}", b.label, fmt_points(m)),
+            None => b.label.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// What changed from rubric `a` to rubric `b`, item by item, then categories,
+/// bands and report columns.
+pub fn diff(a: &RubricInfo, b: &RubricInfo) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (field, x, y) in [("title", &a.title, &b.title), ("issuer", &a.issuer, &b.issuer), ("region", &a.region, &b.region)] {
+        if x != y {
+            out.push(change("info-changed", "基本信息", field, x.clone(), y.clone()));
+        }
+    }
+    if crate::level_name(a.level) != crate::level_name(b.level) {
+        out.push(change("info-changed", "基本信息", "level", crate::level_name(a.level), crate::level_name(b.level)));
+    }
+    let find = |items: &[Item], id: &str| items.iter().find(|i| i.id == id).cloned();
+    for ia in &a.items {
+        let Some(ib) = find(&b.items, &ia.id) else {
+            out.push(change("item-removed", "删除项目", &ia.id, crate::clip(&ia.text, 40), ""));
+            continue;
+        };
+        if ia.max_points != ib.max_points {
+            out.push(change("reweighted", "分值调整", &ia.id, fmt_points(ia.max_points), fmt_points(ib.max_points)));
+        }
+        if ia.text != ib.text {
+            out.push(change("reworded", "内容修改", &ia.id, ia.text.clone(), ib.text.clone()));
+        }
+        if ia.category != ib.category {
+            out.push(change("moved", "调整分类", &ia.id, ia.category.clone(), ib.category.clone()));
+        }
+        if ia.part != ib.part {
+            out.push(change("part-changed", "性质调整", &ia.id, part_name(ia.part), part_name(ib.part)));
+        }
+        match (&ia.scoring, &ib.scoring) {
+            (Scoring::Rules(ra), Scoring::Rules(rb)) => {
+                for x in ra {
+                    match rb.iter().find(|y| y.id == x.id) {
+                        None => out.push(change("rule-removed", "删除扣分分项", &x.id, x.text.clone(), "")),
+                        Some(y) => {
+                            let (tx, ty) = (rule_text(x.mode, x.points_each, x.cap, &x.unit), rule_text(y.mode, y.points_each, y.cap, &y.unit));
+                            if tx != ty {
+                                out.push(change("rule-changed", "扣分规则调整", &x.id, tx, ty));
+                            }
+                        }
+                    }
+                }
+                for y in rb.iter().filter(|y| !ra.iter().any(|x| x.id == y.id)) {
+                    out.push(change("rule-added", "新增扣分分项", &y.id, "", format!("{}：{}", y.text, rule_text(y.mode, y.points_each, y.cap, &y.unit))));
+                }
+            }
+            (x, y) if levels_text(x) != levels_text(y) => {
+                out.push(change("levels-changed", "计分方式调整", &ia.id, levels_text(x), levels_text(y)))
+            }
+            _ => {}
+        }
+    }
+    for ib in b.items.iter().filter(|ib| find(&a.items, &ib.id).is_none()) {
+        out.push(change("item-added", "新增项目", &ib.id, "", format!("{}（{}，{}分）", ib.text, ib.category, fmt_points(ib.max_points))));
+    }
+    for ca in &a.categories {
+        match b.categories.iter().find(|cb| cb.name == ca.name) {
+            Some(cb) if cb.max_points != ca.max_points => {
+                out.push(change("category-max", "分类总分调整", &ca.name, fmt_points(ca.max_points), fmt_points(cb.max_points)))
+            }
+            _ => {}
+        }
+    }
+    if bands_text(&a.bands) != bands_text(&b.bands) {
+        out.push(change("bands-changed", "考核档次调整", "", bands_text(&a.bands), bands_text(&b.bands)));
+    }
+    let headers = |i: &RubricInfo| i.report_columns.iter().map(|c| c.header.clone()).collect::<Vec<_>>().join("｜");
+    if headers(a) != headers(b) {
+        out.push(change("columns-changed", "统计表列调整", "", headers(a), headers(b)));
+    }
+    out
+}
+
+/// One unit scored under both rubrics.
+pub struct Pair {
+    pub a: FileResult,
+    pub b: FileResult,
+}
+
+/// Score every file under both rubrics (each workbook is read once), in input order.
+///
+/// A workbook filled for A is matched to B item by item. Where B re-weights an
+/// item, the inspector's judgement is carried over in proportion (full marks
+/// stay full marks: 4 of 4 becomes 3 of 3), and a level keeps its label (64's
+/// "比例不低于三分之一" is worth what B says). Each conversion is a warning on
+/// B's result; items B has that the workbook lacks are findings too.
+pub fn score_both(a: &LoadedRubric, b: &LoadedRubric, files: &[PathBuf]) -> Vec<Pair> {
+    use rayon::prelude::*;
+    let conversions = conversions(&a.info, &b.info);
+    files
+        .par_iter()
+        .map(|f| {
+            let read = read_workbook(f);
+            let ra = score_read(a, 0, &read);
+            let (converted, notes) = convert(&read, &conversions);
+            let mut rb = score_read(b, 1, &converted);
+            rb.findings.extend(notes);
+            Pair { a: ra, b: rb }
+        })
+        .collect()
+}
+
+/// How an entered value for an item of A becomes one for B.
+enum Conversion {
+    /// Multiply by B's max over A's.
+    Scale(f64, f64),
+    /// A level's points under A → the points of the level with the same label under B.
+    Levels(Vec<(f64, f64)>),
+}
+
+fn conversions(a: &RubricInfo, b: &RubricInfo) -> Vec<(String, Conversion)> {
+    let mut out = Vec::new();
+    for ia in &a.items {
+        let Some(ib) = b.items.iter().find(|i| i.id == ia.id) else { continue };
+        match (&ia.scoring, &ib.scoring) {
+            (Scoring::Range, Scoring::Range) if ia.max_points != ib.max_points && ia.max_points > 0.0 => {
+                out.push((ia.id.clone(), Conversion::Scale(ia.max_points, ib.max_points)))
+            }
+            (Scoring::Levels(la), Scoring::Levels(lb)) => {
+                let map: Vec<(f64, f64)> = la
+                    .iter()
+                    .filter_map(|x| lb.iter().find(|y| y.label == x.label).map(|y| (x.points, y.points)))
+                    .filter(|(x, y)| x != y)
+                    .collect();
+                if !map.is_empty() {
+                    out.push((ia.id.clone(), Conversion::Levels(map)));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The workbook as B sees it, and a warning for each value converted.
+fn convert(read: &ReadWorkbook, conversions: &[(String, Conversion)]) -> (ReadWorkbook, Vec<Finding>) {
+    let mut card = read.card.clone();
+    let mut notes = Vec::new();
+    if let Some(card) = &mut card {
+        for (id, conv) in conversions {
+            let Some(row) = card.rows.get_mut(id) else { continue };
+            let v = match &row.value {
+                Raw::Number(v) => *v,
+                Raw::Text(t) => match crate::workbook::parse_text_number(t) {
+                    Some(v) => v,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let (nv, how) = match conv {
+                Conversion::Scale(ma, mb) => (kaohe_engine::tidy(v * mb / ma), format!("按分值 {}→{} 等比例换算", fmt_points(*ma), fmt_points(*mb))),
+                Conversion::Levels(map) => match map.iter().find(|(x, _)| *x == v) {
+                    Some((_, y)) => (*y, "按同一档次换算".to_string()),
+                    None => continue,
+                },
+            };
+            if nv != v {
+                row.value = Raw::Number(nv);
+                notes.push(Finding {
+                    severity: Severity::Warning,
+                    code: "converted".into(),
+                    sheet: Some(card.sheet.clone()),
+                    cell: Some(row.cell()),
+                    item: Some(id.clone()),
+                    message: format!("序号 {id} 的得分 {} {}为 {}", fmt_points(v), how, fmt_points(nv)),
+                });
+            }
+        }
+    }
+    (ReadWorkbook { result: read.result.clone(), card }, notes)
+}
+
+/// A result's assessment, if it scored cleanly.
+fn ok(r: &FileResult) -> Option<&crate::runtime::Assessment> {
+    r.assessment.as_ref().filter(|_| r.ok())
+}
+
+/// The base categories of both rubrics, A's order first.
+fn category_names(a: &RubricInfo, b: &RubricInfo) -> Vec<String> {
+    let base = |i: &RubricInfo| i.categories.iter().filter(|c| c.part == Part::Base).map(|c| c.name.clone()).collect::<Vec<_>>();
+    let mut names = base(a);
+    for n in base(b) {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names
+}
+
+fn category_score(r: &FileResult, name: &str) -> Option<f64> {
+    r.assessment.as_ref()?.categories.iter().find(|c| c.name == name).map(|c| c.score)
+}
+
+fn delta(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    Some(kaohe_engine::tidy(b? - a?))
+}
+
+/// The comparison workbook: 评分标准变化, 对比 (per unit: A, B and the difference), 问题清单.
+pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &[Pair]) -> Result<Vec<u8>> {
+    let f = Formats::new();
+    let mut book = Workbook::new();
+    book.set_properties(&crate::output::properties("评分标准版本对比", crate::output::Kind::Summary));
+    let (ia, ib) = (&a.info, &b.info);
+    let tag = |i: &RubricInfo| format!("{} {}", i.id, i.version);
+
+    let ws = book.add_worksheet();
+    ws.set_name("评分标准变化")?;
+    for (c, w) in [16.0, 10.0, 50.0, 50.0].iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.merge_range(0, 0, 0, 3, &format!("评分标准变化：{} → {}", tag(ia), tag(ib)), &f.title)?;
+    for (c, h) in ["变化", "序号", &format!("A：{}", tag(ia)), &format!("B：{}", tag(ib))].iter().enumerate() {
+        ws.write_with_format(1, c as u16, *h, &f.header)?;
+    }
+    for (k, ch) in changes.iter().enumerate() {
+        let row = k as u32 + 2;
+        for (c, v) in [ch.label, ch.item.as_str(), ch.a.as_str(), ch.b.as_str()].iter().enumerate() {
+            ws.write_with_format(row, c as u16, *v, if c >= 2 { &f.note } else { &f.text })?;
+        }
+    }
+    if changes.is_empty() {
+        ws.merge_range(2, 0, 2, 3, "两个评分标准的内容相同", &f.text)?;
+    }
+
+    let ws = book.add_worksheet();
+    ws.set_name("对比")?;
+    let cats = category_names(ia, ib);
+    let mut headers = vec!["县(市、区)".to_string(), "服务(中心)站名称".to_string()];
+    for name in cats.iter().map(String::as_str).chain(["加分减分", "总分"]) {
+        headers.extend([format!("{name}(A)"), format!("{name}(B)"), format!("{name}变化")]);
+    }
+    headers.extend(["考核结果(A)".to_string(), "考核结果(B)".to_string()]);
+    ws.set_column_width(1, 28)?;
+    ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &format!("A：{}（{}）　B：{}（{}）", tag(ia), ia.title, tag(ib), ib.title), &f.line)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_with_format(1, c as u16, h, &f.header)?;
+    }
+    for (k, p) in pairs.iter().enumerate() {
+        let row = k as u32 + 2;
+        write_value(ws, row, 0, Some(Value::Text(p.a.county.clone())), &f)?;
+        write_value(ws, row, 1, Some(Value::Text(p.a.center.clone())), &f)?;
+        let mut triples: Vec<(Option<f64>, Option<f64>)> =
+            cats.iter().map(|n| (ok(&p.a).and(category_score(&p.a, n)), ok(&p.b).and(category_score(&p.b, n)))).collect();
+        triples.push((ok(&p.a).map(|x| x.adjustment), ok(&p.b).map(|x| x.adjustment)));
+        triples.push((ok(&p.a).map(|x| x.total), ok(&p.b).map(|x| x.total)));
+        let mut c = 2u16;
+        for (x, y) in triples {
+            for v in [x, y, delta(x, y)] {
+                write_value(ws, row, c, v.map(Value::Number), &f)?;
+                c += 1;
+            }
+        }
+        for r in [&p.a, &p.b] {
+            let g = ok(r).map(|x| x.grade.clone()).unwrap_or_else(|| "未评分".into());
+            write_value(ws, row, c, Some(Value::Text(g)), &f)?;
+            c += 1;
+        }
+    }
+
+    let scoped = pairs.iter().flat_map(|p| [(ia.id.as_str(), &p.a), (ib.id.as_str(), &p.b)]);
+    findings_sheet(book.add_worksheet(), "问题清单", scoped, &f)?;
+    Ok(book.save_to_buffer()?)
+}
+
+/// The comparison as JSON.
+pub fn json(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &[Pair]) -> serde_json::Value {
+    use serde_json::json;
+    let cats = category_names(&a.info, &b.info);
+    let side = |r: &FileResult| {
+        let x = r.assessment.as_ref().filter(|_| r.ok());
+        json!({
+            "ok": r.ok(),
+            "categories": cats.iter().map(|n| json!({"name": n, "score": x.and(category_score(r, n))})).collect::<Vec<_>>(),
+            "adjustment": x.map(|x| x.adjustment),
+            "total": x.map(|x| x.total),
+            "grade": x.map(|x| x.grade.clone()),
+            "findings": r.findings,
+        })
+    };
+    let units: Vec<_> = pairs
+        .iter()
+        .map(|p| {
+            let (x, y) = (p.a.assessment.as_ref().filter(|_| p.a.ok()), p.b.assessment.as_ref().filter(|_| p.b.ok()));
+            json!({
+                "file": p.a.file,
+                "county": p.a.county,
+                "center": p.a.center,
+                "a": side(&p.a),
+                "b": side(&p.b),
+                "delta": {
+                    "categories": cats.iter().map(|n| json!({"name": n, "delta": delta(x.and(category_score(&p.a, n)), y.and(category_score(&p.b, n)))})).collect::<Vec<_>>(),
+                    "adjustment": delta(x.map(|x| x.adjustment), y.map(|y| y.adjustment)),
+                    "total": delta(x.map(|x| x.total), y.map(|y| y.total)),
+                },
+            })
+        })
+        .collect();
+    let rubric = |r: &LoadedRubric| json!({"id": r.info.id, "version": r.info.version, "sha256": r.sha256});
+    json!({"a": rubric(a), "b": rubric(b), "changes": changes, "units": units})
+}
