@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-120}"
 mkdir -p corpus/workbook_reader corpus/engine_input
-cp ../samples/* corpus/workbook_reader/
+find ../samples -type f \( -name "*.xls*" -o -name "*.ods" \) -exec cp {} corpus/workbook_reader/ \;
 export RUSTC_BOOTSTRAP=1
 for t in workbook_reader engine_input; do
   cargo fuzz run -O --sanitizer none "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -max_len=200000 2>&1 \
