@@ -97,6 +97,19 @@ fn floor(files: &[PathBuf]) -> (Duration, usize) {
     (start.elapsed(), cells)
 }
 
+/// Breakdown of (b) in this process, on all cores: kaohe's reader alone, then
+/// reading and scoring (no summary, no process start).
+fn breakdown(rubric: &LoadedRubric, files: &[PathBuf]) -> (Duration, Duration) {
+    let start = Instant::now();
+    let n: usize = files.par_iter().map(|p| kaohe::score::read_workbook(p).card.map_or(0, |c| c.rows.len())).sum();
+    assert!(n > 0);
+    let read = start.elapsed();
+    let start = Instant::now();
+    let ok = kaohe::score::score_files(rubric, files).iter().filter(|r| r.ok()).count();
+    assert_eq!(ok, files.len());
+    (read, start.elapsed())
+}
+
 /// (b) `kaohe score` end to end; returns wall time and the child's peak RSS in KiB.
 fn kaohe_score(dir: &Path, out: &Path) -> (Duration, i64) {
     let start = Instant::now();
@@ -203,6 +216,8 @@ fn main() {
         floor(&files);
         let mut floors = Vec::new();
         let mut scores = Vec::new();
+        let mut reads = Vec::new();
+        let mut scored = Vec::new();
         let mut rss = 0;
         for _ in 0..3 {
             let (f, cells) = floor(&files);
@@ -211,8 +226,19 @@ fn main() {
             let (s, r) = kaohe_score(&dir, &out);
             scores.push(s);
             rss = r;
+            let (rd, sc) = breakdown(&rubric, &files);
+            reads.push(rd);
+            scored.push(sc);
         }
-        rows.push((n, median(floors), median(scores), rss));
+        let (f, rd, sc) = (median(floors), median(reads), median(scored));
+        eprintln!(
+            "breakdown at {n}: kaohe's reader {:.3} s ({:.2}× floor), read + score in process {:.3} s ({:.2}× floor)",
+            rd.as_secs_f64(),
+            rd.as_secs_f64() / f.as_secs_f64(),
+            sc.as_secs_f64(),
+            sc.as_secs_f64() / f.as_secs_f64()
+        );
+        rows.push((n, f, median(scores), rss));
     }
 
     println!();

@@ -78,6 +78,8 @@ pub fn build(rubrics: &[&LoadedRubric], results: &[FileResult], header: &Header)
     let f = Formats::new();
     let mut book = Workbook::new();
     book.set_properties(&crate::output::properties(&rubrics[0].info.report_title, crate::output::Kind::Summary));
+    // A summary of thousands of rows compresses well enough at a fast level.
+    book.set_zip_compression_level(3);
     // Every sheet streams its rows to a temporary file as they are written
     // (constant-memory mode), so a summary of 10,000 units stays small in memory.
     attachment2(book.add_worksheet_with_constant_memory()?, "统计表", rubrics, results, header, &f)?;
@@ -220,26 +222,29 @@ fn detail_sheet(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, results: 
             &rubric.sha256,
             r.input_sha256.as_deref().unwrap_or(""),
         ];
+        // Data cells are written without a per-cell format: this sheet has a row per
+        // unit and some 90 columns, and formatting each cell dominated the run.
         for (c, v) in cells.iter().enumerate() {
-            ws.write_with_format(row, c as u16, *v, &f.text)?;
+            ws.write_string(row, c as u16, *v)?;
         }
         let Some(a) = &r.assessment else { continue };
+        let points: std::collections::HashMap<&str, f64> = a
+            .items
+            .iter()
+            .map(|s| (s.item.as_str(), s.points))
+            .chain(a.items.iter().flat_map(|s| s.sub_rules.iter().map(|rc| (rc.rule.as_str(), rc.value))))
+            .collect();
         for (k, id) in ids.iter().enumerate() {
-            let v = a.items.iter().find(|s| &s.item == id).map(|s| s.points).or_else(|| {
-                a.items.iter().flat_map(|s| s.sub_rules.iter()).find(|rc| &rc.rule == id).map(|rc| rc.value)
-            });
-            write_value(ws, row, (fixed + k) as u16, v.map(Value::Number), f)?;
+            if let Some(v) = points.get(id.as_str()) {
+                ws.write_number(row, (fixed + k) as u16, *v)?;
+            }
         }
         let mut c = items_end as u16;
-        for cat in &a.categories {
-            write_value(ws, row, c, Some(Value::Number(cat.score)), f)?;
+        for v in a.categories.iter().map(|c| c.score).chain([a.bonus, a.deduction, a.special, a.special_deduction, a.adjustment, a.total]) {
+            ws.write_number(row, c, v)?;
             c += 1;
         }
-        for v in [a.bonus, a.deduction, a.special, a.special_deduction, a.adjustment, a.total] {
-            write_value(ws, row, c, Some(Value::Number(v)), f)?;
-            c += 1;
-        }
-        write_value(ws, row, c, Some(Value::Text(a.grade.clone())), f)?;
+        ws.write_string(row, c, &a.grade)?;
     }
     ws.set_freeze_panes(1, 3)?;
     Ok(())
