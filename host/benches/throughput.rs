@@ -111,19 +111,37 @@ fn breakdown(rubric: &LoadedRubric, files: &[PathBuf]) -> (Duration, Duration) {
 }
 
 /// (b) `kaohe score` end to end; returns wall time and the child's peak RSS in KiB.
+///
+/// The peak is the child's own `VmHWM`, sampled every few milliseconds until it
+/// exits: `getrusage`/`wait4` would also count the benchmark's own memory, which
+/// the child shares between spawning and exec.
 fn kaohe_score(dir: &Path, out: &Path) -> (Duration, i64) {
     let start = Instant::now();
-    let status = Command::new(KAOHE).arg("score").arg(dir).arg("-o").arg(out).output().expect("run kaohe");
+    let mut child = Command::new(KAOHE)
+        .arg("score")
+        .arg(dir)
+        .arg("-o")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run kaohe");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = text.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait for kaohe") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
     let took = start.elapsed();
-    assert!(status.status.success(), "kaohe score failed: {}", String::from_utf8_lossy(&status.stderr));
-    (took, peak_child_rss_kib())
-}
-
-fn peak_child_rss_kib() -> i64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we pass and nothing else.
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    usage.ru_maxrss
+    assert!(status.success(), "kaohe score failed");
+    (took, peak)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -187,11 +205,15 @@ fn main() {
 
     let rt = Runtime::new(Limits::default()).expect("runtime");
     let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in").expect("built-in rubric");
-    let tmp = tempfile::tempdir().expect("temp dir");
+    // KAOHE_BENCH_DIR keeps the generated workbooks there (for profiling); else a temp dir.
+    let keep = std::env::var_os("KAOHE_BENCH_DIR").map(PathBuf::from);
+    let tmp_dir = tempfile::tempdir().expect("temp dir");
+    let tmp = keep.as_deref().unwrap_or(tmp_dir.path());
+    std::fs::create_dir_all(tmp).expect("bench dir");
 
     // (e) one workbook from the CLI, compiled component cached (first run warms the cache).
-    let one_dir = tmp.path().join("one");
-    std::fs::create_dir(&one_dir).unwrap();
+    let one_dir = tmp.join("one");
+    std::fs::create_dir_all(&one_dir).unwrap();
     let one = generate(&rubric, &one_dir, 1);
     let run_one = || {
         let t = Instant::now();
@@ -206,12 +228,12 @@ fn main() {
 
     let mut rows = Vec::new();
     for &n in &sizes {
-        let dir = tmp.path().join(format!("n{n}"));
-        std::fs::create_dir(&dir).unwrap();
+        let dir = tmp.join(format!("n{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
         let t = Instant::now();
         let files = generate(&rubric, &dir, n);
         eprintln!("generated {n} workbooks in {:.1} s", t.elapsed().as_secs_f64());
-        let out = tmp.path().join(format!("summary-{n}.xlsx"));
+        let out = tmp.join(format!("summary-{n}.xlsx"));
         // Warm the page cache once, then alternate the two measurements.
         floor(&files);
         let mut floors = Vec::new();
