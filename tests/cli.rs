@@ -37,7 +37,7 @@ fn samples_give_the_attachment_2_summary() {
     let o = kaohe(&["score", s(&samples()), "-o", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 
-    let mut book = calamine::open_workbook_auto(&out).unwrap();
+    let book = calamine::open_workbook_auto(&out).unwrap();
     assert_eq!(book.sheet_names(), ["统计表", "评分明细", "问题清单"]);
     let t = sheet(&out, "统计表");
     assert_eq!(text(&t, 1, 0), "基层服务中心量化考核情况统计表");

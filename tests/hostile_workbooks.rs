@@ -6,18 +6,12 @@ mod common;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use kaohe::runtime::{LoadedRubric, Runtime};
+use kaohe::runtime::LoadedRubric;
 use kaohe::score::{FileResult, Severity, score_file};
 use kaohe::workbook::{ReadLimits, read_bytes_with, read_file};
 
 fn rubric() -> &'static LoadedRubric {
-    static R: std::sync::OnceLock<(Runtime, LoadedRubric)> = std::sync::OnceLock::new();
-    &R.get_or_init(|| {
-        let rt = Runtime::new(Default::default()).unwrap();
-        let r = rt.load(kaohe::BUILTIN_RUBRIC, "built-in").unwrap();
-        (rt, r)
-    })
-    .1
+    common::changzhi()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

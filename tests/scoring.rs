@@ -5,21 +5,14 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use common::{Cell, Layout, full_marks, handmade_ods, handmade_xlsx, set};
-use kaohe::runtime::{LoadedRubric, Runtime};
+use kaohe::runtime::LoadedRubric;
 use kaohe::score::{FileResult, Finding, Severity, score_file, score_files};
 use kaohe::template::{self, Unit};
 
 fn rubric() -> &'static LoadedRubric {
-    static R: OnceLock<(Runtime, LoadedRubric)> = OnceLock::new();
-    let (_, r) = R.get_or_init(|| {
-        let rt = Runtime::new(Default::default()).unwrap();
-        let r = rt.load(kaohe::BUILTIN_RUBRIC, "built-in").unwrap();
-        (rt, r)
-    });
-    r
+    common::changzhi()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

@@ -260,7 +260,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Province { manifest, output, json, force } => {
             if let Some(out) = &output {
-                check_output(out, &[manifest.clone()], force)?;
+                check_output(out, std::slice::from_ref(&manifest), force)?;
             }
             let m = kaohe::province::Manifest::load(&manifest).map_err(|e| usage(format!("{e:#}")))?;
             let exclude: Vec<PathBuf> = output.iter().cloned().collect();
@@ -452,7 +452,7 @@ fn print_comparison(
         println!("  {:<8} {:<6} {} → {}", c.label, c.item, kaohe::clip(&c.a, 30), kaohe::clip(&c.b, 30));
     }
     println!();
-    println!("{:<10} {:<28} {:>8} {:>8} {:>8}  {} → {}", "COUNTY", "CENTER", "TOTAL A", "TOTAL B", "CHANGE", "GRADE A", "GRADE B");
+    println!("{:<10} {:<28} {:>8} {:>8} {:>8}  GRADE A → GRADE B", "COUNTY", "CENTER", "TOTAL A", "TOTAL B", "CHANGE");
     for p in pairs {
         let total = |r: &FileResult| r.assessment.as_ref().filter(|_| r.ok()).map(|x| (x.total, x.grade.clone()));
         match (total(&p.a), total(&p.b)) {

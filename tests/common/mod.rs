@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use kaohe::runtime::{RubricInfo, Scoring};
+use kaohe::runtime::{LoadedRubric, RubricInfo, Runtime, Scoring};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 
 /// A value as an inspector might type it.
@@ -217,4 +217,15 @@ pub fn full_marks(info: &RubricInfo) -> Vec<(String, Cell)> {
 pub fn set(values: &mut Vec<(String, Cell)>, id: &str, v: impl Into<Cell>) {
     values.retain(|(k, _)| k != id);
     values.push((id.to_string(), v.into()));
+}
+
+/// The built-in changzhi-2023 component, compiled once per test binary.
+pub fn changzhi() -> &'static LoadedRubric {
+    static R: std::sync::OnceLock<(Runtime, LoadedRubric)> = std::sync::OnceLock::new();
+    &R.get_or_init(|| {
+        let rt = Runtime::new(Default::default()).unwrap();
+        let r = rt.load(kaohe::BUILTIN_RUBRIC, "built-in").unwrap();
+        (rt, r)
+    })
+    .1
 }

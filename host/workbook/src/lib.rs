@@ -438,10 +438,11 @@ fn scan_rows(range: &calamine::Range<Data>, uncached: &std::collections::HashSet
             v => v,
         };
         let sr = ScoreRow { row: r, col: c, value };
-        if rows.contains_key(&id) {
-            dups.push((id, sr.cell()));
-        } else {
-            rows.insert(id, sr);
+        match rows.entry(id) {
+            std::collections::btree_map::Entry::Occupied(e) => dups.push((e.key().clone(), sr.cell())),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(sr);
+            }
         }
     }
     (!rows.is_empty()).then_some((rows, dups))
