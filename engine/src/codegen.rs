@@ -45,7 +45,7 @@ pub fn rust_expr(r: &Rubric) -> String {
 }
 
 fn st(s: &str) -> String {
-    format!("String::from({s:?})")
+    format!("::std::borrow::Cow::Borrowed({s:?})")
 }
 
 fn num(x: f64) -> String {

@@ -130,7 +130,7 @@ impl Rubric {
     /// Score one unit. Returns every problem with the entries at once.
     pub fn score(&self, entries: &[Entry]) -> Result<Assessment, Vec<Finding>> {
         let mut findings = Vec::new();
-        let known: std::collections::HashSet<&str> = self.items().map(|r| r.item.id.as_str()).collect();
+        let known: std::collections::HashSet<&str> = self.items().map(|r| r.item.id.as_ref()).collect();
         let mut by_item: std::collections::HashMap<&str, &EntryValue> = Default::default();
         for e in entries {
             if !known.contains(e.item.as_str()) {
@@ -151,7 +151,7 @@ impl Rubric {
         let mut items = Vec::new();
         let mut trace = Vec::new();
         for r in self.items() {
-            let value = by_item.get(r.item.id.as_str()).copied().unwrap_or(&EntryValue::Blank);
+            let value = by_item.get(r.item.id.as_ref()).copied().unwrap_or(&EntryValue::Blank);
             match self.score_item(&r, value, &mut trace) {
                 Ok(s) => items.push(s),
                 Err(mut f) => findings.append(&mut f),
@@ -180,11 +180,11 @@ impl Rubric {
                 let score = tidy(sub);
                 let max = self.category_max(c);
                 trace.push(TraceStep {
-                    rule: c.name.clone(),
+                    rule: c.name.to_string(),
                     text: format!("{}小计 {} / {}", c.name, fmt_points(score), fmt_points(max)),
                     points: score,
                 });
-                categories.push(CategoryScore { name: c.name.clone(), score, max });
+                categories.push(CategoryScore { name: c.name.to_string(), score, max });
             }
         }
         let (bonus, deduction, special, special_deduction) =
@@ -217,8 +217,8 @@ impl Rubric {
         let item = r.item;
         let max = item.max_points();
         let sign = if r.part.is_deduction() { -1.0 } else { 1.0 };
-        let bad = |message: String| Finding { item: item.id.clone(), message, allowed: self.allowed_text(r) };
-        let done = |points: f64, sub_rules: Vec<(String, f64)>| ItemScore { item: item.id.clone(), points: tidy(sign * points), sub_rules };
+        let bad = |message: String| Finding { item: item.id.to_string(), message, allowed: self.allowed_text(r) };
+        let done = |points: f64, sub_rules: Vec<(String, f64)>| ItemScore { item: item.id.to_string(), points: tidy(sign * points), sub_rules };
         match (value, item.scoring()) {
             (EntryValue::Blank, _) if r.required() => Err(vec![bad(format!("序号 {} 未填写得分", item.id))]),
             (EntryValue::Blank, _) => Ok(done(0.0, vec![])),
@@ -235,7 +235,7 @@ impl Rubric {
                     return Err(vec![bad(format!("序号 {} 的得分 {} 不是可选的分值", item.id, fmt_points(*v)))]);
                 }
                 if let Some(l) = level {
-                    trace.push(TraceStep { rule: item.id.clone(), text: format!("{}：{} 分", l.label, fmt_points(l.points)), points: l.points });
+                    trace.push(TraceStep { rule: item.id.to_string(), text: format!("{}：{} 分", l.label, fmt_points(l.points)), points: l.points });
                 }
                 Ok(done(*v, vec![]))
             }
@@ -245,7 +245,7 @@ impl Rubric {
                     return Err(vec![bad(format!("序号 {} 扣分 {} 超过最多可扣的 {} 分", item.id, fmt_points(off), fmt_points(max)))]);
                 }
                 if off > 0.0 {
-                    trace.push(TraceStep { rule: item.id.clone(), text: format!("直接填写扣 {} 分", fmt_points(off)), points: -off });
+                    trace.push(TraceStep { rule: item.id.to_string(), text: format!("直接填写扣 {} 分", fmt_points(off)), points: -off });
                 }
                 Ok(done(off, vec![]))
             }
@@ -265,7 +265,7 @@ impl Rubric {
                     let mut entered = counts.iter().filter(|(id, _)| id == &rule.id);
                     let n = entered.next().map(|(_, n)| *n).unwrap_or(0.0);
                     if entered.next().is_some() {
-                        findings.push(Finding { item: rule.id.clone(), message: format!("分项 {} 填写了不止一次", rule.id), allowed: String::new() });
+                        findings.push(Finding { item: rule.id.to_string(), message: format!("分项 {} 填写了不止一次", rule.id), allowed: String::new() });
                         continue;
                     }
                     let (ok, allowed) = match rule.mode {
@@ -273,7 +273,7 @@ impl Rubric {
                         RuleMode::Discretionary => (n.is_finite() && (0.0..=rule.cap).contains(&n), format!("0～{}", fmt_points(rule.cap))),
                     };
                     if !ok {
-                        findings.push(Finding { item: rule.id.clone(), message: format!("分项 {} 填写的 {} 无效", rule.id, fmt_points(n)), allowed });
+                        findings.push(Finding { item: rule.id.to_string(), message: format!("分项 {} 填写的 {} 无效", rule.id, fmt_points(n)), allowed });
                         continue;
                     }
                     let raw = match rule.mode {
@@ -290,17 +290,17 @@ impl Rubric {
                             RuleMode::PerOccurrence => format!("{}：{} {} × {} = {}，扣 {} 分", rule.text, fmt_points(n), rule.unit, fmt_points(rule.each), fmt_points(raw), fmt_points(off)),
                             RuleMode::Discretionary => format!("{}：视情扣 {} 分", rule.text, fmt_points(off)),
                         };
-                        trace.push(TraceStep { rule: rule.id.clone(), text, points: -off });
+                        trace.push(TraceStep { rule: rule.id.to_string(), text, points: -off });
                     }
                     sum += off;
-                    subs.push((rule.id.clone(), off));
+                    subs.push((rule.id.to_string(), off));
                 }
                 if !findings.is_empty() {
                     return Err(findings);
                 }
                 let off = tidy(sum.min(max));
                 if sum > max {
-                    trace.push(TraceStep { rule: item.id.clone(), text: format!("分项合计 {}，本项最多扣 {} 分", fmt_points(sum), fmt_points(max)), points: -off });
+                    trace.push(TraceStep { rule: item.id.to_string(), text: format!("分项合计 {}，本项最多扣 {} 分", fmt_points(sum), fmt_points(max)), points: -off });
                 }
                 Ok(done(off, subs))
             }

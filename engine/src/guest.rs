@@ -67,29 +67,29 @@ pub fn describe(r: &Rubric) -> RubricInfo {
             let scoring = match item.scoring() {
                 Scoring::Range => wit::Scoring::Range,
                 Scoring::Levels(ls) => wit::Scoring::Levels(
-                    ls.iter().map(|l| wit::LevelOption { points: l.points, label: l.label.clone() }).collect(),
+                    ls.iter().map(|l| wit::LevelOption { points: l.points, label: l.label.to_string() }).collect(),
                 ),
                 Scoring::Rules(rs) => wit::Scoring::Rules(
                     rs.iter()
                         .map(|s| wit::SubRule {
-                            id: s.id.clone(),
-                            text: s.text.clone(),
+                            id: s.id.to_string(),
+                            text: s.text.to_string(),
                             mode: match s.mode {
                                 RuleMode::PerOccurrence => wit::RuleMode::PerOccurrence,
                                 RuleMode::Discretionary => wit::RuleMode::Discretionary,
                             },
                             points_each: s.each,
                             cap: s.cap,
-                            unit: s.unit.clone(),
+                            unit: s.unit.to_string(),
                         })
                         .collect(),
                 ),
             };
             wit::Item {
-                id: item.id.clone(),
-                category: ir.category.name.clone(),
+                id: item.id.to_string(),
+                category: ir.category.name.to_string(),
                 part: part(ir.part),
-                text: item.text.clone(),
+                text: item.text.to_string(),
                 max_points: item.max_points(),
                 required: ir.required(),
                 scoring,
@@ -97,32 +97,32 @@ pub fn describe(r: &Rubric) -> RubricInfo {
         })
         .collect();
     RubricInfo {
-        id: r.id.clone(),
-        version: r.version.clone(),
-        title: r.title.clone(),
-        issuer: r.issuer.clone(),
-        region: r.region.clone(),
+        id: r.id.to_string(),
+        version: r.version.to_string(),
+        title: r.title.to_string(),
+        issuer: r.issuer.to_string(),
+        region: r.region.to_string(),
         level: match r.level {
             Level::CountyCenter => wit::Level::CountyCenter,
             Level::TownshipStation => wit::Level::TownshipStation,
             Level::VillageStation => wit::Level::VillageStation,
         },
         year: r.year,
-        description: r.description.clone(),
+        description: r.description.to_string(),
         categories: r
             .categories
             .iter()
-            .map(|c| wit::Category { name: c.name.clone(), part: part(c.part), max_points: r.category_max(c) })
+            .map(|c| wit::Category { name: c.name.to_string(), part: part(c.part), max_points: r.category_max(c) })
             .collect(),
         items,
-        bands: r.bands.iter().map(|b| wit::Band { label: b.label.clone(), min_total: b.min }).collect(),
-        report_title: r.report.title.clone(),
+        bands: r.bands.iter().map(|b| wit::Band { label: b.label.to_string(), min_total: b.min }).collect(),
+        report_title: r.report.title.to_string(),
         report_columns: r
             .report
             .columns
             .iter()
             .map(|c| wit::Column {
-                header: c.header.clone(),
+                header: c.header.to_string(),
                 source: match ColumnSource::parse(&c.source).expect("validated") {
                     ColumnSource::County => wit::ColumnSource::County,
                     ColumnSource::Center => wit::ColumnSource::Center,
@@ -137,7 +137,7 @@ pub fn describe(r: &Rubric) -> RubricInfo {
                 },
             })
             .collect(),
-        report_notes: r.report.notes.clone(),
+        report_notes: r.report.notes.iter().map(|n| n.to_string()).collect(),
         min_total: r.min_total(),
         max_total: r.max_total(),
     }

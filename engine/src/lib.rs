@@ -16,7 +16,7 @@ mod eval;
 mod model;
 
 pub use eval::{fmt_points, tidy, Assessment, CategoryScore, Entry, EntryValue, Finding, ItemScore, TraceStep};
-pub use model::{Band, Category, Column, ColumnSource, Item, ItemRef, Level, LevelOption, Part, Report, Rubric, RuleMode, Scoring, SubRule};
+pub use model::{Band, Category, Column, ColumnSource, Item, ItemRef, Level, LevelOption, Part, Report, Rubric, RuleMode, Scoring, SubRule, Text};
 
 #[cfg(feature = "guest")]
 pub mod guest;

@@ -19,6 +19,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Text of a rubric: borrowed from the component's static data when the rubric
+/// is compiled in (no allocation per instance), owned when parsed.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// The level of the unit a rubric assesses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -58,15 +62,15 @@ impl Part {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rubric {
-    pub id: String,
-    pub version: String,
-    pub title: String,
-    pub issuer: String,
-    pub region: String,
+    pub id: Text,
+    pub version: Text,
+    pub title: Text,
+    pub issuer: Text,
+    pub region: Text,
     pub level: Level,
     pub year: u32,
     #[serde(default)]
-    pub description: String,
+    pub description: Text,
     pub categories: Vec<Category>,
     pub bands: Vec<Band>,
     pub report: Report,
@@ -76,7 +80,7 @@ pub struct Rubric {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Category {
-    pub name: String,
+    pub name: Text,
     /// The part its items contribute to, unless an item says otherwise.
     pub part: Part,
     pub items: Vec<Item>,
@@ -86,8 +90,8 @@ pub struct Category {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
-    pub id: String,
-    pub text: String,
+    pub id: Text,
+    pub text: Text,
     /// The 分值. Optional for `rules` items, where it defaults to the sum of caps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
@@ -110,7 +114,7 @@ pub struct Item {
 #[serde(deny_unknown_fields)]
 pub struct LevelOption {
     pub points: f64,
-    pub label: String,
+    pub label: Text,
 }
 
 /// How a sub-rule turns what was entered into points.
@@ -128,8 +132,8 @@ pub enum RuleMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubRule {
-    pub id: String,
-    pub text: String,
+    pub id: Text,
+    pub text: Text,
     #[serde(default)]
     pub mode: RuleMode,
     /// Points per occurrence; 0 for discretionary rules.
@@ -137,7 +141,7 @@ pub struct SubRule {
     pub each: f64,
     pub cap: f64,
     /// What one occurrence is counted in: 人次, 次, 批次, 人; 分 for discretionary.
-    pub unit: String,
+    pub unit: Text,
 }
 
 /// How an item is scored, derived from which fields it has.
@@ -155,7 +159,7 @@ pub enum Scoring<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
-    pub label: String,
+    pub label: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
 }
@@ -164,10 +168,10 @@ pub struct Band {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
-    pub title: String,
+    pub title: Text,
     pub columns: Vec<Column>,
     #[serde(default)]
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
 }
 
 /// A report column. `source` is one of `county`, `center`, `category:NAME`,
@@ -175,8 +179,8 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Column {
-    pub header: String,
-    pub source: String,
+    pub header: Text,
+    pub source: Text,
 }
 
 /// A column's source, parsed.
@@ -290,7 +294,7 @@ impl Rubric {
         self.bands
             .iter()
             .find(|b| b.min.is_none_or(|m| total >= m))
-            .map(|b| b.label.as_str())
+            .map(|b| b.label.as_ref())
             .unwrap_or("")
     }
 
@@ -305,7 +309,7 @@ impl Rubric {
         }
         for r in self.items() {
             let item = r.item;
-            if !seen.insert(item.id.clone()) {
+            if !seen.insert(item.id.to_string()) {
                 errs.push(format!("item {} appears twice", item.id));
             }
             if !item.levels.is_empty() && !item.rules.is_empty() {
@@ -324,7 +328,7 @@ impl Rubric {
                 }
             }
             for rule in &item.rules {
-                if !seen.insert(rule.id.clone()) {
+                if !seen.insert(rule.id.to_string()) {
                     errs.push(format!("sub-rule {} appears twice", rule.id));
                 }
                 if !rule.id.starts_with(&format!("{}.", item.id)) {

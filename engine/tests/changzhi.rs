@@ -33,7 +33,7 @@ fn seventy_items_and_category_maxima() {
     let r = rubric();
     assert_eq!(r.items().count(), 70);
     let maxima: Vec<(String, f64)> =
-        r.categories.iter().filter(|c| c.part == Part::Base).map(|c| (c.name.clone(), r.category_max(c))).collect();
+        r.categories.iter().filter(|c| c.part == Part::Base).map(|c| (c.name.to_string(), r.category_max(c))).collect();
     let expected = [("组织领导", 31.0), ("机构建设", 23.0), ("能力建设", 4.0), ("政治文化", 13.0), ("服务保障", 29.0)];
     assert_eq!(maxima, expected.map(|(n, m)| (n.to_string(), m)));
     let a = r.score(&full(&r)).unwrap();

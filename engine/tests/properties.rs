@@ -20,7 +20,7 @@ fn valid_entries() -> impl Strategy<Value = Vec<Entry>> {
     let per_item: Vec<BoxedStrategy<Entry>> = rubric()
         .items()
         .map(|r| {
-            let id = r.item.id.clone();
+            let id = r.item.id.to_string();
             match r.item.scoring() {
                 Scoring::Range => {
                     let halves = (r.item.max_points() * 2.0) as u32;
@@ -35,7 +35,7 @@ fn valid_entries() -> impl Strategy<Value = Vec<Entry>> {
                     let per_rule: Vec<BoxedStrategy<(String, f64)>> = rules
                         .iter()
                         .map(|rule| {
-                            let rid = rule.id.clone();
+                            let rid = rule.id.to_string();
                             match rule.mode {
                                 RuleMode::PerOccurrence => (0u32..30).prop_map(move |n| (rid.clone(), n as f64)).boxed(),
                                 RuleMode::Discretionary => {

@@ -14,7 +14,7 @@ fn rubric() -> &'static Rubric {
 fn entries(data: &[u8]) -> Vec<Entry> {
     let ids: Vec<String> = rubric()
         .items()
-        .flat_map(|r| std::iter::once(r.item.id.clone()).chain(r.item.rules.iter().map(|x| x.id.clone())))
+        .flat_map(|r| std::iter::once(r.item.id.to_string()).chain(r.item.rules.iter().map(|x| x.id.to_string())))
         .chain(["71".to_string(), String::new(), "65.10".into()])
         .collect();
     data.chunks_exact(10)
