@@ -71,6 +71,12 @@ fn samples_give_the_attachment_2_summary() {
     assert_eq!(text(&detail, 0, 4), "评分标准");
     assert_eq!(text(&detail, 1, 4), "changzhi-2023");
     assert_eq!(text(&detail, 1, 6).len(), 64, "component SHA-256 on each row");
+    // Per-item points survive the compact result rows: 上党区 had four person-times of 65.1.
+    let col = |h: &str| (0..detail.width() as u32).find(|c| text(&detail, 0, *c) == h).unwrap_or_else(|| panic!("{h}"));
+    let row = (1..detail.height() as u32).find(|r| text(&detail, *r, 1) == "上党区").unwrap();
+    assert_eq!(detail.get_value((row, col("分项65.1扣分"))), Some(&Data::Float(10.0)));
+    assert_eq!(detail.get_value((row, col("序号65"))), Some(&Data::Float(-10.0)));
+    assert_eq!(detail.get_value((row, col("序号1"))), Some(&Data::Float(2.0)));
 }
 
 /// The template-made samples, added up from their cells the way a person with

@@ -96,6 +96,7 @@ fn problem(file: &str, code: &str, message: String) -> FileResult {
         center: String::new(),
         rubric: 0,
         assessment: None,
+        points: vec![],
         findings: vec![Finding { severity: Severity::Error, code: code.into(), sheet: None, cell: None, item: None, message }],
     }
 }

@@ -11,7 +11,7 @@
 use anyhow::Result;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
-use crate::runtime::{ColumnSource, LoadedRubric, Scoring};
+use crate::runtime::{ColumnSource, LoadedRubric};
 use crate::score::FileResult;
 
 /// The 填表单位 and 时间 lines.
@@ -188,16 +188,8 @@ fn detail_sheet(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, results: 
             .map(|s| s.to_string())
             .collect();
     let fixed = headers.len();
-    let mut ids = Vec::new();
-    for item in &info.items {
-        headers.push(format!("序号{}", item.id));
-        ids.push(item.id.clone());
-        if let Scoring::Rules(rules) = &item.scoring {
-            for r in rules {
-                headers.push(format!("分项{}扣分", r.id));
-                ids.push(r.id.clone());
-            }
-        }
+    for id in rubric.point_ids() {
+        headers.push(if rubric.item(id).is_some() { format!("序号{id}") } else { format!("分项{id}扣分") });
     }
     let items_end = headers.len();
     headers.extend(info.categories.iter().filter(|c| is_base(c)).map(|c| c.name.clone()));
@@ -228,14 +220,8 @@ fn detail_sheet(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, results: 
             ws.write_string(row, c as u16, *v)?;
         }
         let Some(a) = &r.assessment else { continue };
-        let points: std::collections::HashMap<&str, f64> = a
-            .items
-            .iter()
-            .map(|s| (s.item.as_str(), s.points))
-            .chain(a.items.iter().flat_map(|s| s.sub_rules.iter().map(|rc| (rc.rule.as_str(), rc.value))))
-            .collect();
-        for (k, id) in ids.iter().enumerate() {
-            if let Some(v) = points.get(id.as_str()) {
+        for (k, v) in r.points.iter().enumerate() {
+            if let Some(v) = v {
                 ws.write_number(row, (fixed + k) as u16, *v)?;
             }
         }

@@ -194,7 +194,14 @@ impl Runtime {
             .call(|r, s| r.kaohe_rubric_scorer().call_describe(s))
             .with_context(|| format!("{origin}: describe() failed"))?;
         let index = info.items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect();
-        Ok(LoadedRubric { info, sha256, origin: origin.to_string(), sandbox, index })
+        let mut point_ids = Vec::new();
+        for item in &info.items {
+            point_ids.push(item.id.clone());
+            if let Scoring::Rules(rules) = &item.scoring {
+                point_ids.extend(rules.iter().map(|r| r.id.clone()));
+            }
+        }
+        Ok(LoadedRubric { info, sha256, origin: origin.to_string(), sandbox, index, point_ids })
     }
 }
 
@@ -208,12 +215,19 @@ pub struct LoadedRubric {
     pub origin: String,
     sandbox: Sandbox,
     index: std::collections::HashMap<String, usize>,
+    point_ids: Vec<String>,
 }
 
 impl LoadedRubric {
     /// An item the rubric describes, by id.
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.index.get(id).map(|&i| &self.info.items[i])
+    }
+
+    /// Every item id, each followed by its sub-rule ids: the order of
+    /// [`crate::score::FileResult::points`] and of the detail sheet's columns.
+    pub fn point_ids(&self) -> &[String] {
+        &self.point_ids
     }
 
     /// Score one unit. The outer error is the component failing (trap,

@@ -76,6 +76,11 @@ pub struct FileResult {
     /// Which of the run's rubrics scored it (an index into the list the run was given).
     pub rubric: usize,
     pub assessment: Option<Assessment>,
+    /// Points per item and sub-rule in the rubric's [`point_ids`](LoadedRubric::point_ids)
+    /// order: deductions negative for items, positive points off for sub-rules;
+    /// `None` for a sub-rule not entered as a count. Kept when `assessment.items`
+    /// is dropped to save memory in large batches.
+    pub points: Vec<Option<f64>>,
     pub findings: Vec<Finding>,
 }
 
@@ -137,8 +142,9 @@ pub fn score_files(rubric: &LoadedRubric, files: &[PathBuf]) -> Vec<FileResult> 
 /// What to keep of each result.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
-    /// Drop each assessment's trace once scored (it is only printed with
-    /// `--json`); keeps a large batch's memory to its result rows.
+    /// Keep only compact result rows: drop each assessment's trace and per-item
+    /// list once scored (only `--json` prints them; [`FileResult::points`] keeps
+    /// the points), so a large batch's memory stays at a small row per workbook.
     pub drop_trace: bool,
 }
 
@@ -162,6 +168,7 @@ pub fn score_files_with(
                 && let Some(a) = &mut r.assessment
             {
                 a.trace = Vec::new();
+                a.items = Vec::new();
             }
             done(&r);
             r
@@ -198,6 +205,7 @@ pub fn read_workbook(path: &Path) -> ReadWorkbook {
         center: stem.clone(),
         rubric: 0,
         assessment: None,
+        points: vec![],
         findings: vec![],
     };
     let bytes = match workbook::read_file(path, &workbook::ReadLimits::default()) {
@@ -363,7 +371,10 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) 
                 }
             }
             Ok(Ok(a)) => match check(rubric, &a) {
-                Ok(()) => result.assessment = Some(a),
+                Ok(()) => {
+                    result.points = points(rubric, &a);
+                    result.assessment = Some(a);
+                }
                 Err(why) => findings.push(Finding::file(
                     Severity::Error,
                     "rubric-inconsistent",
@@ -376,6 +387,18 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) 
         result.assessment = None;
     }
     result.findings.extend(findings);
+}
+
+/// An assessment's points in the rubric's `point_ids` order.
+fn points(rubric: &LoadedRubric, a: &Assessment) -> Vec<Option<f64>> {
+    let mut by_id: HashMap<&str, f64> = HashMap::with_capacity(rubric.point_ids().len());
+    for s in &a.items {
+        by_id.insert(&s.item, s.points);
+        for c in &s.sub_rules {
+            by_id.insert(&c.rule, c.value);
+        }
+    }
+    rubric.point_ids().iter().map(|id| by_id.get(id.as_str()).copied()).collect()
 }
 
 fn code_for(msg: &str) -> &'static str {
