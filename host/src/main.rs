@@ -193,13 +193,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let limits = Limits { timeout: Duration::from_millis(cli.rubric_timeout), memory: cli.rubric_memory << 20 };
     let cache = if cli.no_cache { None } else { kaohe::runtime::default_cache_dir() };
     let rt = Runtime::with_cache(limits, cache.as_deref())?;
-    if let Some(jobs) = cli.jobs {
-        if jobs == 0 {
-            return Err(usage("--jobs must be at least 1"));
-        }
-        // Only fails if a global pool already exists, which it cannot here.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).build_global();
-    }
+    let jobs = match cli.jobs {
+        Some(0) => return Err(usage("--jobs must be at least 1")),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    // compare and province use rayon's pool; only fails if one already exists, which it cannot here.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).build_global();
     let catalog = Catalog::new(&rt, cli.rubric_dir.clone());
     let resolve = |arg: &RubricArg| catalog.resolve(arg.rubric.as_deref()).map_err(|e| usage(format!("{e:#}")));
     match cli.command {
@@ -226,10 +226,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let loaded = resolve_all(&catalog, &rubrics)?;
             let refs: Vec<&LoadedRubric> = loaded.iter().collect();
             let files = inputs_for(&inputs, output.as_deref(), force)?;
-            let results = score_with_progress(&refs, &files, !json);
-            if let Some(out) = &output {
-                let bytes = report::build(&refs, &results, &report::Header { issuer, date })?;
-                output::write_atomic(out, &bytes).with_context(|| format!("writing the summary {}", out.display()))?;
+            // The summary is written row by row while later workbooks are still being scored.
+            let mut summary = match &output {
+                Some(_) => Some(report::Writer::new(&refs, &report::Header { issuer, date })?),
+                None => None,
+            };
+            let progress = Progress::new(files.len(), !json);
+            let options = score::Options { drop_trace: !json };
+            let results = score::score_stream(&refs, &files, options, jobs, &mut |r| {
+                progress.done(r);
+                match &mut summary {
+                    Some(w) => w.add(r),
+                    None => Ok(()),
+                }
+            })?;
+            progress.finish();
+            if let (Some(out), Some(w)) = (&output, summary) {
+                output::write_atomic(out, &w.finish()?).with_context(|| format!("writing the summary {}", out.display()))?;
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&kaohe::json::score_output(&refs, &results))?);
@@ -379,32 +392,42 @@ fn list_rubrics(catalog: &Catalog, files: &[PathBuf], json: bool) -> Result<Exit
     Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Score the files, with a progress bar on a terminal for batches big enough to
-/// wait for; nothing of it with `--json` (`allowed` false, which also keeps the
-/// traces the JSON prints) or when stderr is not a terminal.
-fn score_with_progress(rubrics: &[&LoadedRubric], files: &[PathBuf], allowed: bool) -> Vec<FileResult> {
-    use std::io::IsTerminal;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    const MIN_FILES: usize = 50;
-    let options = score::Options { drop_trace: allowed };
-    if !allowed || files.len() < MIN_FILES || !std::io::stderr().is_terminal() {
-        return score::score_files_with(rubrics, files, options, &|_| {});
+/// A progress bar on a terminal for batches big enough to wait for; nothing
+/// of it with `--json` (`allowed` false) or when stderr is not a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    errors: std::cell::Cell<usize>,
+}
+
+impl Progress {
+    fn new(files: usize, allowed: bool) -> Self {
+        use std::io::IsTerminal;
+        const MIN_FILES: usize = 50;
+        let bar = (allowed && files >= MIN_FILES && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(files as u64);
+            let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {msg} {per_sec} ETA {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_message("0 with errors,");
+            bar
+        });
+        Progress { bar, errors: std::cell::Cell::new(0) }
     }
-    let bar = indicatif::ProgressBar::new(files.len() as u64);
-    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {msg} {per_sec} ETA {eta}")
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message("0 with errors,");
-    let errors = AtomicUsize::new(0);
-    let results = score::score_files_with(rubrics, files, options, &|r| {
+
+    fn done(&self, r: &FileResult) {
+        let Some(bar) = &self.bar else { return };
         if !r.ok() {
-            let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
-            bar.set_message(format!("{n} with errors,"));
+            self.errors.set(self.errors.get() + 1);
+            bar.set_message(format!("{} with errors,", self.errors.get()));
         }
         bar.inc(1);
-    });
-    bar.finish_and_clear();
-    results
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn print_results(results: &[FileResult], output: Option<&Path>) {

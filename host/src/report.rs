@@ -73,19 +73,92 @@ impl Formats {
 
 /// Build the summary workbook; returns the xlsx bytes. `results[i].rubric`
 /// indexes `rubrics`; rows scored by different rubrics mix in one table, and
-/// each rubric used gets its own detail sheet.
+/// each rubric gets its own detail sheet.
 pub fn build(rubrics: &[&LoadedRubric], results: &[FileResult], header: &Header) -> Result<Vec<u8>> {
-    let f = Formats::new();
-    let mut book = Workbook::new();
-    book.set_properties(&crate::output::properties(&rubrics[0].info.report_title, crate::output::Kind::Summary));
-    // A summary of thousands of rows compresses well enough at a fast level.
-    book.set_zip_compression_level(3);
-    // Every sheet streams its rows to a temporary file as they are written
-    // (constant-memory mode), so a summary of 10,000 units stays small in memory.
-    attachment2(book.add_worksheet_with_constant_memory()?, "统计表", rubrics, results, header, &f)?;
-    detail_sheets(&mut book, rubrics, results, &f)?;
-    findings_sheet(book.add_worksheet_with_constant_memory()?, "问题清单", results.iter().map(|r| ("", r)), &f)?;
-    Ok(book.save_to_buffer()?)
+    let mut w = Writer::new(rubrics, header)?;
+    for r in results {
+        w.add(r)?;
+    }
+    w.finish()
+}
+
+/// The summary workbook written row by row, while the batch is still being
+/// scored: every sheet streams its rows to a temporary file (constant-memory
+/// mode), so neither the rows nor the time to write them pile up at the end.
+///
+/// ```no_run
+/// # let (rubric, results): (kaohe::runtime::LoadedRubric, Vec<kaohe::score::FileResult>) = todo!();
+/// let mut w = kaohe::report::Writer::new(&[&rubric], &kaohe::report::Header::default())?;
+/// for r in &results {
+///     w.add(r)?;
+/// }
+/// let bytes = w.finish()?;
+/// # anyhow::Ok(())
+/// ```
+pub struct Writer<'a> {
+    book: Workbook,
+    f: Formats,
+    rubrics: Vec<&'a LoadedRubric>,
+    /// Next row of 统计表, of each detail sheet, of 问题清单.
+    stat_row: u32,
+    detail_rows: Vec<u32>,
+    findings_row: u32,
+    /// Units per rubric, and units not scored.
+    counts: Vec<usize>,
+    not_scored: usize,
+}
+
+const STAT: usize = 0;
+
+impl<'a> Writer<'a> {
+    /// Start the workbook: 统计表, one 评分明细 sheet per rubric, 问题清单, with their headers.
+    pub fn new(rubrics: &[&'a LoadedRubric], header: &Header) -> Result<Self> {
+        let f = Formats::new();
+        let mut book = Workbook::new();
+        book.set_properties(&crate::output::properties(&rubrics[0].info.report_title, crate::output::Kind::Summary));
+        // A summary of thousands of rows compresses well enough at a fast level.
+        book.set_zip_compression_level(3);
+        attachment2_head(book.add_worksheet_with_constant_memory()?, "统计表", rubrics[0], header, &f)?;
+        for (k, rubric) in rubrics.iter().enumerate() {
+            let name = if k == 0 { "评分明细".to_string() } else { sheet_name(&format!("评分明细-{}", rubric.info.id)) };
+            detail_head(book.add_worksheet_with_constant_memory()?, &name, rubric, &f)?;
+        }
+        findings_head(book.add_worksheet_with_constant_memory()?, "问题清单", &f)?;
+        Ok(Writer {
+            book,
+            f,
+            rubrics: rubrics.to_vec(),
+            stat_row: 4,
+            detail_rows: vec![1; rubrics.len()],
+            findings_row: 1,
+            counts: vec![0; rubrics.len()],
+            not_scored: 0,
+        })
+    }
+
+    /// Write one result's rows (in input order).
+    pub fn add(&mut self, r: &FileResult) -> Result<()> {
+        let k = r.rubric.min(self.rubrics.len() - 1);
+        attachment2_row(self.book.worksheet_from_index(STAT)?, self.stat_row, self.rubrics[0], r, &self.f)?;
+        self.stat_row += 1;
+        detail_row(self.book.worksheet_from_index(1 + k)?, self.detail_rows[k], self.rubrics[k], r)?;
+        self.detail_rows[k] += 1;
+        let findings = 1 + self.rubrics.len();
+        self.findings_row = findings_rows(self.book.worksheet_from_index(findings)?, self.findings_row, "", r, &self.f)?;
+        self.counts[k] += 1;
+        self.not_scored += usize::from(!r.ok());
+        Ok(())
+    }
+
+    /// Write the 备注 row and close the sheets; returns the xlsx bytes.
+    pub fn finish(mut self) -> Result<Vec<u8>> {
+        let used: Vec<(&LoadedRubric, usize)> =
+            self.rubrics.iter().zip(&self.counts).enumerate().filter(|(k, (_, n))| *k == 0 || **n > 0).map(|(_, (r, n))| (*r, *n)).collect();
+        attachment2_notes(self.book.worksheet_from_index(STAT)?, self.stat_row, &used, self.not_scored, &self.f)?;
+        let findings = 1 + self.rubrics.len();
+        findings_tail(self.book.worksheet_from_index(findings)?, self.findings_row, &self.f)?;
+        Ok(self.book.save_to_buffer()?)
+    }
 }
 
 /// Sheet 1 of the summary: attachment 2 with the first rubric's columns; rows
@@ -98,10 +171,32 @@ pub(crate) fn attachment2(
     header: &Header,
     f: &Formats,
 ) -> Result<()> {
-    let info = &rubrics[0].info;
+    attachment2_head(ws, name, rubrics[0], header, f)?;
+    let mut row = 4;
+    for r in results {
+        attachment2_row(ws, row, rubrics[0], r, f)?;
+        row += 1;
+    }
+    let used: Vec<(&LoadedRubric, usize)> = rubrics
+        .iter()
+        .enumerate()
+        .map(|(k, rb)| (*rb, results.iter().filter(|r| r.rubric == k).count()))
+        .enumerate()
+        .filter(|(k, (_, n))| *k == 0 || *n > 0)
+        .map(|(_, x)| x)
+        .collect();
+    attachment2_notes(ws, row, &used, results.iter().filter(|r| !r.ok()).count(), f)
+}
+
+fn last_column(rubric: &LoadedRubric) -> u16 {
+    rubric.info.report_columns.len().max(2) as u16 - 1
+}
+
+fn attachment2_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, header: &Header, f: &Formats) -> Result<()> {
+    let info = &rubric.info;
     ws.set_name(name)?;
     let cols = &info.report_columns;
-    let last = cols.len().max(2) as u16 - 1;
+    let last = last_column(rubric);
     for (c, col) in cols.iter().enumerate() {
         let width = match col.source {
             ColumnSource::Center => 30.0,
@@ -121,33 +216,32 @@ pub(crate) fn attachment2(
     for (c, col) in cols.iter().enumerate() {
         ws.write_with_format(3, c as u16, &col.header, &f.header)?;
     }
-    let mut row = 4;
-    for r in results {
-        for (c, col) in cols.iter().enumerate() {
-            write_value(ws, row, c as u16, column_value(&col.source, r), f)?;
-        }
-        row += 1;
-    }
-    let not_scored = results.iter().filter(|r| !r.ok()).count();
-    let mut notes = info.report_notes.clone();
-    if not_scored > 0 {
-        notes.push(format!("{not_scored} 个文件未评分，原因见“问题清单”工作表"));
-    }
-    let used: Vec<String> = (0..rubrics.len())
-        .filter(|k| *k == 0 || results.iter().any(|r| r.rubric == *k))
-        .map(|k| {
-            let i = &rubrics[k].info;
-            let n = results.iter().filter(|r| r.rubric == k).count();
-            format!("{} {}（{}，{} 个单位）", i.id, i.version, i.title, n)
-        })
-        .collect();
-    notes.push(format!("评分标准：{}", used.join("、")));
-    ws.set_row_height(row, 36)?;
-    ws.write_with_format(row, 0, "备注", &f.text)?;
-    ws.merge_range(row, 1, row, last, &notes.join("；"), &f.note)?;
     ws.set_landscape();
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+fn attachment2_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &FileResult, f: &Formats) -> Result<()> {
+    for (c, col) in rubric.info.report_columns.iter().enumerate() {
+        write_value(ws, row, c as u16, column_value(&col.source, r), f)?;
+    }
+    Ok(())
+}
+
+/// The 备注 row: the rubric's notes, how many files were not scored, and each rubric used with its unit count.
+fn attachment2_notes(ws: &mut Worksheet, row: u32, used: &[(&LoadedRubric, usize)], not_scored: usize, f: &Formats) -> Result<()> {
+    let first = used[0].0;
+    let mut notes = first.info.report_notes.clone();
+    if not_scored > 0 {
+        notes.push(format!("{not_scored} 个文件未评分，原因见“问题清单”工作表"));
+    }
+    let list: Vec<String> =
+        used.iter().map(|(r, n)| format!("{} {}（{}，{} 个单位）", r.info.id, r.info.version, r.info.title, n)).collect();
+    notes.push(format!("评分标准：{}", list.join("、")));
+    ws.set_row_height(row, 36)?;
+    ws.write_with_format(row, 0, "备注", &f.text)?;
+    ws.merge_range(row, 1, row, last_column(first), &notes.join("；"), &f.note)?;
     Ok(())
 }
 
@@ -160,26 +254,16 @@ pub(crate) fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Valu
     Ok(())
 }
 
-/// One detail sheet per rubric used: 评分明细 for the first, 评分明细-ID for others.
-pub(crate) fn detail_sheets(book: &mut Workbook, rubrics: &[&LoadedRubric], results: &[FileResult], f: &Formats) -> Result<()> {
-    for (k, rubric) in rubrics.iter().enumerate() {
-        let mine: Vec<&FileResult> = results.iter().filter(|r| r.rubric == k).collect();
-        if k > 0 && mine.is_empty() {
-            continue;
-        }
-        let name = if k == 0 { "评分明细".to_string() } else { sheet_name(&format!("评分明细-{}", rubric.info.id)) };
-        detail_sheet(book.add_worksheet_with_constant_memory()?, &name, rubric, &mine, f)?;
-    }
-    Ok(())
-}
-
-/// A valid, unique-enough worksheet name: at most 31 characters, none of []:*?/\.
+/// A valid, unique-enough worksheet name: at most 31 characters, none of []:*?/\\.
 pub(crate) fn sheet_name(s: &str) -> String {
     s.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
 }
 
-/// One row per file: who, which rubric scored it, every item's points and the parts of the total.
-fn detail_sheet(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, results: &[&FileResult], f: &Formats) -> Result<()> {
+/// Columns before the per-item points in a detail sheet.
+const DETAIL_FIXED: usize = 8;
+
+/// A detail sheet's header: who, which rubric scored it, every item's points, the parts of the total.
+fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Formats) -> Result<()> {
     let info = &rubric.info;
     ws.set_name(name)?;
     let mut headers: Vec<String> =
@@ -187,11 +271,9 @@ fn detail_sheet(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, results: 
             .iter()
             .map(|s| s.to_string())
             .collect();
-    let fixed = headers.len();
     for id in rubric.point_ids() {
         headers.push(if rubric.item(id).is_some() { format!("序号{id}") } else { format!("分项{id}扣分") });
     }
-    let items_end = headers.len();
     headers.extend(info.categories.iter().filter(|c| is_base(c)).map(|c| c.name.clone()));
     headers.extend(["加分", "减分", "特别考核加分", "特别考核减分", "加分减分", "总分", "考核结果"].map(String::from));
     ws.set_column_width(0, 28)?;
@@ -201,38 +283,40 @@ fn detail_sheet(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, results: 
     for (c, h) in headers.iter().enumerate() {
         ws.write_with_format(0, c as u16, h, &f.header)?;
     }
-    for (i, r) in results.iter().enumerate() {
-        let row = i as u32 + 1;
-        let status = if r.ok() { "已评分" } else { "未评分" };
-        let cells = [
-            r.file.as_str(),
-            &r.county,
-            &r.center,
-            status,
-            &info.id,
-            &info.version,
-            &rubric.sha256,
-            r.input_sha256.as_deref().unwrap_or(""),
-        ];
-        // Data cells are written without a per-cell format: this sheet has a row per
-        // unit and some 90 columns, and formatting each cell dominated the run.
-        for (c, v) in cells.iter().enumerate() {
-            ws.write_string(row, c as u16, *v)?;
-        }
-        let Some(a) = &r.assessment else { continue };
-        for (k, v) in r.points.iter().enumerate() {
-            if let Some(v) = v {
-                ws.write_number(row, (fixed + k) as u16, *v)?;
-            }
-        }
-        let mut c = items_end as u16;
-        for v in a.categories.iter().map(|c| c.score).chain([a.bonus, a.deduction, a.special, a.special_deduction, a.adjustment, a.total]) {
-            ws.write_number(row, c, v)?;
-            c += 1;
-        }
-        ws.write_string(row, c, &a.grade)?;
-    }
     ws.set_freeze_panes(1, 3)?;
+    Ok(())
+}
+
+/// One unit's detail row. Data cells are written without a per-cell format:
+/// the sheet has a row per unit and some 90 columns.
+fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &FileResult) -> Result<()> {
+    let info = &rubric.info;
+    let status = if r.ok() { "已评分" } else { "未评分" };
+    let cells = [
+        r.file.as_str(),
+        &r.county,
+        &r.center,
+        status,
+        &info.id,
+        &info.version,
+        &rubric.sha256,
+        r.input_sha256.as_deref().unwrap_or(""),
+    ];
+    for (c, v) in cells.iter().enumerate() {
+        ws.write_string(row, c as u16, *v)?;
+    }
+    let Some(a) = &r.assessment else { return Ok(()) };
+    for (k, v) in r.points.iter().enumerate() {
+        if let Some(v) = v {
+            ws.write_number(row, (DETAIL_FIXED + k) as u16, *v)?;
+        }
+    }
+    let mut c = (DETAIL_FIXED + rubric.point_ids().len()) as u16;
+    for v in a.categories.iter().map(|c| c.score).chain([a.bonus, a.deduction, a.special, a.special_deduction, a.adjustment, a.total]) {
+        ws.write_number(row, c, v)?;
+        c += 1;
+    }
+    ws.write_string(row, c, &a.grade)?;
     Ok(())
 }
 
@@ -248,6 +332,15 @@ pub(crate) fn findings_sheet<'a>(
     results: impl Iterator<Item = (&'a str, &'a FileResult)>,
     f: &Formats,
 ) -> Result<()> {
+    findings_head(ws, name, f)?;
+    let mut row = 1;
+    for (scope, r) in results {
+        row = findings_rows(ws, row, scope, r, f)?;
+    }
+    findings_tail(ws, row, f)
+}
+
+fn findings_head(ws: &mut Worksheet, name: &str, f: &Formats) -> Result<()> {
     ws.set_name(name)?;
     for (c, w) in [30.0, 10.0, 8.0, 8.0, 6.0, 16.0, 70.0, 12.0].iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
@@ -255,28 +348,34 @@ pub(crate) fn findings_sheet<'a>(
     for (c, h) in ["文件", "工作表", "单元格", "序号", "级别", "代码", "说明", "范围"].iter().enumerate() {
         ws.write_with_format(0, c as u16, *h, &f.header)?;
     }
-    let mut row = 1;
-    for (scope, r) in results {
-        for x in &r.findings {
-            let cells = [
-                r.file.as_str(),
-                x.sheet.as_deref().unwrap_or(""),
-                x.cell.as_deref().unwrap_or(""),
-                x.item.as_deref().unwrap_or(""),
-                x.severity.label(),
-                &x.code,
-            ];
-            for (c, v) in cells.iter().enumerate() {
-                ws.write_with_format(row, c as u16, *v, &f.text)?;
-            }
-            ws.write_with_format(row, 6, &x.message, &f.note)?;
-            ws.write_with_format(row, 7, scope, &f.text)?;
-            row += 1;
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// Write a result's findings from `row`; returns the next free row.
+fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, r: &FileResult, f: &Formats) -> Result<u32> {
+    for x in &r.findings {
+        let cells = [
+            r.file.as_str(),
+            x.sheet.as_deref().unwrap_or(""),
+            x.cell.as_deref().unwrap_or(""),
+            x.item.as_deref().unwrap_or(""),
+            x.severity.label(),
+            &x.code,
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_with_format(row, c as u16, *v, &f.text)?;
         }
+        ws.write_with_format(row, 6, &x.message, &f.note)?;
+        ws.write_with_format(row, 7, scope, &f.text)?;
+        row += 1;
     }
+    Ok(row)
+}
+
+fn findings_tail(ws: &mut Worksheet, row: u32, f: &Formats) -> Result<()> {
     if row == 1 {
         ws.merge_range(1, 0, 1, 7, "未发现问题", &f.text)?;
     }
-    ws.set_freeze_panes(1, 0)?;
     Ok(())
 }

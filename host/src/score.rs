@@ -161,19 +161,71 @@ pub fn score_files_with(
     files
         .par_iter()
         .map(|f| {
-            let read = read_workbook(f);
-            let k = pick(rubrics, read.card.as_ref());
-            let mut r = score_read(rubrics[k], k, &read);
-            if options.drop_trace
-                && let Some(a) = &mut r.assessment
-            {
-                a.trace = Vec::new();
-                a.items = Vec::new();
-            }
+            let r = score_one(rubrics, f, options);
             done(&r);
             r
         })
         .collect()
+}
+
+/// Score files on `jobs` threads that take them in input order, handing each
+/// result to `sink` on the calling thread, in input order, as soon as it and
+/// all before it are done: the caller writes the summary while the rest is
+/// still being scored. Returns every result, in input order.
+pub fn score_stream(
+    rubrics: &[&LoadedRubric],
+    files: &[PathBuf],
+    options: Options,
+    jobs: usize,
+    sink: &mut dyn FnMut(&FileResult) -> Result<()>,
+) -> Result<Vec<FileResult>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, FileResult)>();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(f) = files.get(i) else { break };
+                    if tx.send((i, score_one(rubrics, f, options))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut out = Vec::with_capacity(files.len());
+        for (i, r) in rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&out.len()) {
+                if let Err(e) = sink(&r) {
+                    // Stop the workers: nothing more can be written.
+                    next.store(files.len(), Ordering::Relaxed);
+                    return Err(e);
+                }
+                out.push(r);
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// Read one workbook, pick its rubric, score it, and keep what `options` says.
+fn score_one(rubrics: &[&LoadedRubric], f: &Path, options: Options) -> FileResult {
+    let read = read_workbook(f);
+    let k = pick(rubrics, read.card.as_ref());
+    let mut r = score_read(rubrics[k], k, &read);
+    if options.drop_trace
+        && let Some(a) = &mut r.assessment
+    {
+        a.trace = Vec::new();
+        a.items = Vec::new();
+    }
+    r
 }
 
 /// Which of `rubrics` scores a workbook: the one its template names (same id,
