@@ -447,8 +447,9 @@ fn print_results(results: &[FileResult], output: Option<&Path>) {
                 continue;
             }
             let place = [f.sheet.clone(), f.cell.clone()].into_iter().flatten().collect::<Vec<_>>().join("!");
+            let place = if place.is_empty() { String::new() } else { format!(" {place}") };
             let item = f.item.as_deref().map(|i| format!(" [序号 {i}]")).unwrap_or_default();
-            eprintln!("{}: {}{} {} ({}): {}", r.file, place, item, f.severity.label(), f.code, f.message);
+            eprintln!("{}:{}{} {} ({}): {}", r.file, place, item, f.severity.label(), f.code, f.message);
         }
         for (code, n) in shown.into_iter().filter(|(_, n)| *n > PER_CODE) {
             eprintln!("{}: … {} more `{code}` findings (all are in --json and the summary's 问题清单 sheet)", r.file, n - PER_CODE);

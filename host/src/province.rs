@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use crate::catalog::Catalog;
 use crate::report::{Formats, Header, Value, attachment2, findings_sheet, sheet_name, write_value};
 use crate::runtime::{LoadedRubric, hex};
-use crate::score::{FileResult, Finding, Options, Severity, collect_inputs, read_workbook, score_files_with};
+use crate::score::{FileResult, Finding, Options, Severity, collect_inputs, read_workbook, score_stream};
 
 /// The manifest file.
 #[derive(Debug, Deserialize)]
@@ -142,7 +142,8 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
         return report;
     }
     let refs: Vec<&LoadedRubric> = report.rubrics.iter().collect();
-    report.results = score_files_with(&refs, &files, Options { drop_trace: true }, &|_| {});
+    let jobs = rayon::current_num_threads();
+    report.results = score_stream(&refs, &files, Options { drop_trace: true }, jobs, &mut |_| Ok(())).unwrap_or_default();
     report
 }
 

@@ -131,12 +131,13 @@ pub fn is_workbook(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// Score every file on the current rayon pool; one result per file, in the
-/// given order whatever the scheduling. Each workbook is read, scored and
-/// reduced to its result before the next is taken, so a run never holds more
-/// than one workbook's cells per thread.
+/// Score every file on all cores; one result per file, in the given order
+/// whatever the scheduling. Each workbook is read, scored and reduced to its
+/// result before the next is taken, so a run never holds more than one
+/// workbook's cells per thread.
 pub fn score_files(rubric: &LoadedRubric, files: &[PathBuf]) -> Vec<FileResult> {
-    score_files_with(&[rubric], files, Options::default(), &|_| {})
+    let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    score_stream(&[rubric], files, Options::default(), jobs, &mut |_| Ok(())).unwrap_or_default()
 }
 
 /// What to keep of each result.
@@ -146,26 +147,6 @@ pub struct Options {
     /// list once scored (only `--json` prints them; [`FileResult::points`] keeps
     /// the points), so a large batch's memory stays at a small row per workbook.
     pub drop_trace: bool,
-}
-
-/// Score files with several rubrics at hand: each workbook is scored by the
-/// rubric its template names ([`pick`]), else the first. Calls `done` (from any
-/// thread) as each file finishes.
-pub fn score_files_with(
-    rubrics: &[&LoadedRubric],
-    files: &[PathBuf],
-    options: Options,
-    done: &(dyn Fn(&FileResult) + Sync),
-) -> Vec<FileResult> {
-    use rayon::prelude::*;
-    files
-        .par_iter()
-        .map(|f| {
-            let r = score_one(rubrics, f, options);
-            done(&r);
-            r
-        })
-        .collect()
 }
 
 /// Score files on `jobs` threads that take them in input order, handing each
