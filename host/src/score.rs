@@ -171,7 +171,20 @@ pub fn score_stream(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(f) = files.get(i) else { break };
-                    if tx.send((i, score_one(rubrics, f, options))).is_err() {
+                    // A bug must cost one file, not the batch: report it and go on.
+                    // Each call has its own store; nothing half-updated is shared across the unwind.
+                    let once = std::panic::AssertUnwindSafe(|| score_one(rubrics, f, options));
+                    let r = std::panic::catch_unwind(once).unwrap_or_else(|_| {
+                        let mut r = read_workbook(f).result;
+                        r.assessment = None;
+                        r.findings.push(Finding::file(
+                            Severity::Error,
+                            "internal-error",
+                            "kaohe 处理此文件时出错（程序缺陷），未评分；请把此文件交给技术人员",
+                        ));
+                        r
+                    });
+                    if tx.send((i, r)).is_err() {
                         break;
                     }
                 }
