@@ -72,7 +72,10 @@ impl<'rt> Catalog<'rt> {
 
     /// A component built into kaohe, by rubric id.
     pub fn builtin(&self, id: &str) -> Result<LoadedRubric> {
-        for (name, bytes) in crate::BUILTIN_COMPONENTS {
+        // The one whose file name is the id first, so usually only it is compiled.
+        let mut builtins: Vec<&(&str, &[u8])> = crate::BUILTIN_COMPONENTS.iter().collect();
+        builtins.sort_by_key(|(name, _)| stem_id(Path::new(name)) != id);
+        for (name, bytes) in builtins {
             let r = self.load(&Source::Builtin(name, bytes))?;
             if r.info.id == id {
                 return Ok(r);

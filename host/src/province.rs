@@ -97,7 +97,7 @@ fn problem(file: &str, code: &str, message: String) -> FileResult {
         rubric: 0,
         assessment: None,
         points: vec![],
-        findings: vec![Finding { severity: Severity::Error, code: code.into(), sheet: None, cell: None, item: None, message }],
+        findings: vec![Finding::file(Severity::Error, code, message)],
     }
 }
 
@@ -128,14 +128,11 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
             .iter()
             .map(|f| {
                 let mut r = read_workbook(f).result;
-                r.findings.push(Finding {
-                    severity: Severity::Error,
-                    code: "no-rubric".into(),
-                    sheet: None,
-                    cell: None,
-                    item: None,
-                    message: format!("{}的评分组件均无法使用，未评分（原因见问题清单）", city.name),
-                });
+                r.findings.push(Finding::file(
+                    Severity::Error,
+                    "no-rubric",
+                    format!("{}的评分组件均无法使用，未评分（原因见问题清单）", city.name),
+                ));
                 r
             })
             .collect();

@@ -61,7 +61,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn file(severity: Severity, code: &str, message: impl Into<String>) -> Self {
+    /// A finding about a whole file (no sheet, cell or item).
+    pub fn file(severity: Severity, code: &str, message: impl Into<String>) -> Self {
         Finding { severity, code: code.into(), sheet: None, cell: None, item: None, message: message.into() }
     }
 }
