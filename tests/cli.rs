@@ -311,4 +311,13 @@ fn results_keep_input_order_whatever_the_number_of_jobs() {
     sorted.sort();
     assert_eq!(files, sorted);
     assert_eq!(kaohe(&["score", "-j", "0", s(&samples())]).status.code(), Some(2));
+
+    // Files named on the command line keep the order they were given in, whatever their
+    // paths sort to; a file named twice (also through its folder) is scored once.
+    let (z, a) = (samples().join("长子县.xlsx"), samples().join("潞州区.xlsx"));
+    let o = kaohe(&["score", "--json", s(&z), s(&a), s(&z)]);
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: Vec<&str> = j["results"].as_array().unwrap().iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files[0].ends_with("长子县.xlsx") && files[1].ends_with("潞州区.xlsx"), "{files:?}");
 }

@@ -93,7 +93,7 @@ impl FileResult {
 }
 
 /// Expand inputs (files or folders, searched recursively) into workbook paths,
-/// sorted and without duplicates. `exclude` are paths never read (the outputs).
+/// in the order given (a folder's workbooks sorted by path), without duplicates. `exclude` are paths never read (the outputs).
 /// Office lock files (`~$…`) are skipped. A named file that does not exist is an error.
 pub fn collect_inputs(inputs: &[PathBuf], exclude: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let exclude: Vec<PathBuf> = exclude.iter().filter_map(|p| std::path::absolute(p).ok()).collect();
@@ -107,9 +107,11 @@ pub fn collect_inputs(inputs: &[PathBuf], exclude: &[PathBuf]) -> Result<Vec<Pat
             bail!("{}: no such file or folder", input.display());
         }
     }
-    out.retain(|p| std::path::absolute(p).map(|a| !exclude.contains(&a)).unwrap_or(true));
-    out.sort();
-    out.dedup();
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| {
+        let key = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        !exclude.contains(&key) && seen.insert(key)
+    });
     Ok(out)
 }
 
