@@ -93,7 +93,9 @@ impl FileResult {
 }
 
 /// Expand inputs (files or folders, searched recursively) into workbook paths,
-/// in the order given (a folder's workbooks sorted by path), without duplicates. `exclude` are paths never read (the outputs).
+/// sorted by path (so the order never depends on how they were named or
+/// scheduled) and without duplicates (the same file named twice, or named and
+/// inside a named folder, is read once). `exclude` are paths never read (the outputs).
 /// Office lock files (`~$…`) are skipped. A named file that does not exist is an error.
 pub fn collect_inputs(inputs: &[PathBuf], exclude: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let exclude: Vec<PathBuf> = exclude.iter().filter_map(|p| std::path::absolute(p).ok()).collect();
@@ -112,6 +114,7 @@ pub fn collect_inputs(inputs: &[PathBuf], exclude: &[PathBuf]) -> Result<Vec<Pat
         let key = std::path::absolute(p).unwrap_or_else(|_| p.clone());
         !exclude.contains(&key) && seen.insert(key)
     });
+    out.sort();
     Ok(out)
 }
 
