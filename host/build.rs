@@ -26,7 +26,7 @@ const TARGET: &str = "wasm32-wasip2";
 fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).parent().unwrap().to_path_buf();
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
-    for dir in ["engine/src", "engine/Cargo.toml", "wit", "Cargo.lock"] {
+    for dir in ["engine/src", "engine/Cargo.toml", "wit", "Cargo.lock", "Cargo.toml"] {
         println!("cargo::rerun-if-changed={}", root.join(dir).display());
     }
     ensure_target();

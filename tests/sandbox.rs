@@ -147,3 +147,27 @@ fn clock_and_randomness_are_fixed_so_runs_repeat() {
     assert!(grades[0].contains("“946684800/"), "{}", grades[0]);
     assert_eq!(grades[0], grades[1]);
 }
+
+/// Where the address space is limited (a `ulimit -v`, some shared servers) the
+/// pooling allocator cannot reserve its slots; kaohe falls back to mapping memory
+/// per instance, and the limits still hold.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_limited_address_space_still_scores_and_still_caps_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (good, hoard) = (workbook(dir.path(), 0.0), workbook(dir.path(), 2.0));
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 1500000 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["score", "--json", "--rubric-memory", "16", "--rubric", HOSTILE])
+        .args([&good, &hoard])
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&o.stderr)));
+    let by_name = |n: &str| j["results"].as_array().unwrap().iter().find(|r| r["file"].as_str().unwrap().ends_with(n)).unwrap().clone();
+    assert_eq!(by_name("mode-0.xlsx")["total"].as_f64(), Some(5.0));
+    let bad = by_name("mode-2.xlsx");
+    assert!(bad["findings"][0]["message"].as_str().unwrap().contains("memory cap of 16 MiB"), "{bad}");
+    assert_eq!(o.status.code(), Some(1));
+}

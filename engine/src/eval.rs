@@ -108,7 +108,20 @@ pub fn tidy(x: f64) -> f64 {
 
 /// Format a number the way a scorecard prints it: `3`, `1.5`, `0.25`.
 pub fn fmt_points(x: f64) -> String {
-    let s = format!("{:.6}", tidy(x));
+    let t = tidy(x);
+    // Whole millionths, printed as integers: the common case, without float formatting.
+    let micro = t * 1e6;
+    if micro.abs() < 9e15 {
+        let m = micro.round() as i64;
+        let (whole, frac) = ((m / 1_000_000).unsigned_abs(), (m % 1_000_000).unsigned_abs());
+        let sign = if m < 0 { "-" } else { "" };
+        if frac == 0 {
+            return format!("{sign}{whole}");
+        }
+        let digits = format!("{frac:06}");
+        return format!("{sign}{whole}.{}", digits.trim_end_matches('0'));
+    }
+    let s = format!("{t:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
 }
@@ -130,29 +143,40 @@ impl Rubric {
     /// Score one unit. Returns every problem with the entries at once.
     pub fn score(&self, entries: &[Entry]) -> Result<Assessment, Vec<Finding>> {
         let mut findings = Vec::new();
-        let known: std::collections::HashSet<&str> = self.items().map(|r| r.item.id.as_ref()).collect();
-        let mut by_item: std::collections::HashMap<&str, &EntryValue> = Default::default();
+        let refs: Vec<ItemRef<'_>> = self.items().collect();
+        // Each item's entry, by position. Entries usually come in the rubric's order, so
+        // the next item is tried first; anything else is a search over the (few) items.
+        let mut by_item: Vec<Option<&EntryValue>> = vec![None; refs.len()];
+        let mut next = 0;
         for e in entries {
-            if !known.contains(e.item.as_str()) {
-                findings.push(Finding {
+            let at = if refs.get(next).is_some_and(|r| r.item.id == e.item.as_str()) {
+                Some(next)
+            } else {
+                refs.iter().position(|r| r.item.id == e.item.as_str())
+            };
+            match at {
+                None => findings.push(Finding {
                     item: e.item.clone(),
                     message: format!("评分表中没有序号 {} 的项目", e.item),
                     allowed: String::new(),
-                });
-            } else if by_item.insert(e.item.as_str(), &e.value).is_some() {
-                findings.push(Finding {
+                }),
+                Some(i) if by_item[i].is_some() => findings.push(Finding {
                     item: e.item.clone(),
                     message: format!("序号 {} 填写了不止一次", e.item),
                     allowed: String::new(),
-                });
+                }),
+                Some(i) => {
+                    by_item[i] = Some(&e.value);
+                    next = i + 1;
+                }
             }
         }
 
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(refs.len());
         let mut trace = Vec::new();
-        for r in self.items() {
-            let value = by_item.get(r.item.id.as_ref()).copied().unwrap_or(&EntryValue::Blank);
-            match self.score_item(&r, value, &mut trace) {
+        for (r, value) in refs.iter().zip(by_item) {
+            let value = value.unwrap_or(&EntryValue::Blank);
+            match self.score_item(r, value, &mut trace) {
                 Ok(s) => items.push(s),
                 Err(mut f) => findings.append(&mut f),
             }

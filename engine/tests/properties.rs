@@ -3,7 +3,7 @@
 //! the rubric's stated range, and no deduction sub-rule exceeds its cap; for
 //! any input at all the evaluator answers without panicking.
 
-use kaohe_engine::{Entry, EntryValue, Part, RuleMode, Rubric, Scoring};
+use kaohe_engine::{Entry, EntryValue, Part, RuleMode, Rubric, Scoring, fmt_points, tidy};
 use proptest::prelude::*;
 
 fn rubric() -> &'static Rubric {
@@ -105,5 +105,38 @@ proptest! {
             Ok(a) => prop_assert!(a.total.is_finite()),
             Err(findings) => prop_assert!(!findings.is_empty()),
         }
+    }
+
+    #[test]
+    fn entry_order_does_not_change_the_result(entries in valid_entries(), seed in any::<u64>()) {
+        // The evaluator takes the rubric's order fast and any other order by search.
+        let mut shuffled = entries.clone();
+        let mut x = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        prop_assert_eq!(rubric().score(&entries), rubric().score(&shuffled));
+        // An entry given twice is refused whatever the order.
+        shuffled.push(shuffled[0].clone());
+        let dup = rubric().score(&shuffled).unwrap_err();
+        prop_assert!(dup.iter().any(|f| f.message.contains("不止一次")));
+    }
+
+    #[test]
+    fn points_print_as_the_float_formatter_would(x in prop_oneof![
+        any::<f64>(),
+        -1e4..1e4f64,
+        (-400i32..400).prop_map(|h| h as f64 / 2.0),
+        (-2_000_000i64..2_000_000).prop_map(|m| m as f64 / 1e6),
+        Just(0.1 + 0.2), Just(-0.0), Just(1e-7), Just(-4e-7), Just(9.2e9), Just(8.999_999_5e9),
+    ]) {
+        // The reference: six decimals, trailing zeros trimmed, never "-0".
+        let s = format!("{:.6}", tidy(x));
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        let reference = if s == "-0" { "0".to_string() } else { s.to_string() };
+        prop_assert_eq!(fmt_points(x), reference, "{}", x);
     }
 }

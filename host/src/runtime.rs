@@ -109,7 +109,31 @@ impl Runtime {
     /// of the engine's version and compiler settings, and only ever reads back
     /// what this engine wrote, so a second run skips compilation (1–2 ms
     /// instead of 50–80). A cache that cannot be set up is skipped, not fatal.
+    ///
+    /// The pooling allocator reserves a large range of address space up front;
+    /// where that is refused (a `ulimit -v`, valgrind), the engine falls back to
+    /// mapping memory per instance, slower but otherwise the same.
     pub fn with_cache(limits: Limits, cache_dir: Option<&std::path::Path>) -> Result<Self> {
+        let engine = match Engine::new(&Self::config(limits, cache_dir, true)) {
+            Ok(engine) => engine,
+            Err(_) => Engine::new(&Self::config(limits, cache_dir, false))?,
+        };
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        // The ticker thread ends once the runtime is dropped.
+        let alive = Arc::new(());
+        let weak = Arc::downgrade(&alive);
+        let ticking = engine.clone();
+        std::thread::Builder::new().name("kaohe-epoch".into()).spawn(move || {
+            while weak.upgrade().is_some() {
+                std::thread::sleep(TICK);
+                ticking.increment_epoch();
+            }
+        })?;
+        Ok(Runtime { engine, linker, limits, _ticker: alive })
+    }
+
+    fn config(limits: Limits, cache_dir: Option<&std::path::Path>, pooling: bool) -> Config {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.max_wasm_stack(512 << 10);
@@ -125,7 +149,13 @@ impl Runtime {
             // fewer system calls and TLB shootdowns per workbook.
             .linear_memory_keep_resident(4 << 20)
             .table_keep_resident(64 << 10);
-        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        if pooling {
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        } else {
+            // Reserve only what the memory cap allows (compiled code then checks bounds
+            // itself instead of relying on guard pages).
+            config.memory_reservation(limits.memory as u64).memory_guard_size(0).memory_reservation_for_growth(0);
+        }
         // Copy the small data segments into the resident slot instead of mapping them
         // copy-on-write: CoW faults flush TLBs on every core, which stalled the other threads.
         config.memory_init_cow(false);
@@ -144,20 +174,12 @@ impl Runtime {
                 config.cache(Some(cache));
             }
         }
-        let engine = Engine::new(&config)?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        // The ticker thread ends once the runtime is dropped.
-        let alive = Arc::new(());
-        let weak = Arc::downgrade(&alive);
-        let ticking = engine.clone();
-        std::thread::Builder::new().name("kaohe-epoch".into()).spawn(move || {
-            while weak.upgrade().is_some() {
-                std::thread::sleep(TICK);
-                ticking.increment_epoch();
-            }
-        })?;
-        Ok(Runtime { engine, linker, limits, _ticker: alive })
+        // `KAOHE_PERFMAP=1` writes /tmp/perf-PID.map so `perf report` names the
+        // component's functions (build them with `strip = false` to see names).
+        if std::env::var_os("KAOHE_PERFMAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
+        config
     }
 
     /// Compile a component, check it exports the rubric interface, and read its description.
