@@ -223,7 +223,8 @@ impl Runtime {
                 point_ids.extend(rules.iter().map(|r| r.id.clone()));
             }
         }
-        Ok(LoadedRubric { info, sha256, origin: origin.to_string(), sandbox, index, point_ids })
+        let point_index = point_ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
+        Ok(LoadedRubric { info, sha256, origin: origin.to_string(), sandbox, index, point_ids, point_index })
     }
 }
 
@@ -238,6 +239,7 @@ pub struct LoadedRubric {
     sandbox: Sandbox,
     index: std::collections::HashMap<String, usize>,
     point_ids: Vec<String>,
+    point_index: std::collections::HashMap<String, usize>,
 }
 
 impl LoadedRubric {
@@ -250,6 +252,12 @@ impl LoadedRubric {
     /// [`crate::score::FileResult::points`] and of the detail sheet's columns.
     pub fn point_ids(&self) -> &[String] {
         &self.point_ids
+    }
+
+    /// Where an item or sub-rule id is in [`point_ids`](Self::point_ids);
+    /// `None` for an id the rubric does not describe.
+    pub fn point_index(&self, id: &str) -> Option<usize> {
+        self.point_index.get(id).copied()
     }
 
     /// Score one unit. The outer error is the component failing (trap,

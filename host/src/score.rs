@@ -11,7 +11,6 @@
 //! # anyhow::Ok(())
 //! ```
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -305,7 +304,7 @@ pub fn score_file(rubric: &LoadedRubric, path: &Path) -> FileResult {
 /// Where each entry came from, to name cells in findings.
 struct Sources<'a> {
     sheet: &'a str,
-    cells: HashMap<String, String>,
+    rows: &'a std::collections::BTreeMap<String, ScoreRow>,
 }
 
 impl Sources<'_> {
@@ -314,7 +313,7 @@ impl Sources<'_> {
             severity,
             code: code.into(),
             sheet: Some(self.sheet.to_string()),
-            cell: self.cells.get(item).cloned(),
+            cell: self.rows.get(item).map(ScoreRow::cell),
             item: (!item.is_empty()).then(|| item.to_string()),
             message,
         }
@@ -323,7 +322,7 @@ impl Sources<'_> {
 
 fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) {
     let info = &rubric.info;
-    let mut src = Sources { sheet: &card.sheet, cells: HashMap::new() };
+    let src = Sources { sheet: &card.sheet, rows: &card.rows };
     let mut findings = Vec::new();
     if let Some((id, version)) = &card.rubric_mark
         && (id != &info.id || version != &info.version)
@@ -344,31 +343,21 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) 
         });
     }
 
-    let mut entries = Vec::new();
-    let mut known: Vec<&str> = Vec::new();
+    let mut entries = Vec::with_capacity(info.items.len());
     for item in &info.items {
-        known.push(&item.id);
         let row = card.rows.get(&item.id);
-        if let Some(r) = row {
-            src.cells.insert(item.id.clone(), r.cell());
-        }
         let value = match &item.scoring {
             Scoring::Rules(rules) if rules.iter().any(|r| card.rows.contains_key(&r.id)) => {
                 let mut counts = Vec::new();
                 for rule in rules {
-                    known.push(&rule.id);
                     let Some(r) = card.rows.get(&rule.id) else { continue };
-                    src.cells.insert(rule.id.clone(), r.cell());
                     if let Some(v) = number(r, &rule.id, &src, &mut findings) {
                         counts.push(RuleCount { rule: rule.id.clone(), value: v });
                     }
                 }
                 EntryValue::Counts(counts)
             }
-            scoring => {
-                if let Scoring::Rules(rules) = scoring {
-                    known.extend(rules.iter().map(|r| r.id.as_str()));
-                }
+            _ => {
                 match row.and_then(|r| number(r, &item.id, &src, &mut findings)) {
                     Some(v) => EntryValue::Points(v),
                     None => EntryValue::Blank,
@@ -394,9 +383,8 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) 
         }
         entries.push(Entry { item: item.id.clone(), value });
     }
-    let known: std::collections::HashSet<&str> = known.into_iter().collect();
     for (id, row) in &card.rows {
-        if !known.contains(id.as_str()) && row.value != Raw::Empty {
+        if row.value != Raw::Empty && rubric.point_index(id).is_none() {
             findings.push(src.finding(
                 Severity::Warning,
                 "unknown-item",
@@ -443,14 +431,24 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) 
 
 /// An assessment's points in the rubric's `point_ids` order.
 fn points(rubric: &LoadedRubric, a: &Assessment) -> Vec<Option<f64>> {
-    let mut by_id: HashMap<&str, f64> = HashMap::with_capacity(rubric.point_ids().len());
+    let ids = rubric.point_ids();
+    let mut out = vec![None; ids.len()];
+    // Results come in the rubric's order, so the next id is tried before a lookup.
+    let mut next = 0;
+    let mut put = |id: &str, v: f64| {
+        let at = if ids.get(next).is_some_and(|x| x == id) { Some(next) } else { rubric.point_index(id) };
+        if let Some(i) = at {
+            out[i] = Some(v);
+            next = i + 1;
+        }
+    };
     for s in &a.items {
-        by_id.insert(&s.item, s.points);
+        put(&s.item, s.points);
         for c in &s.sub_rules {
-            by_id.insert(&c.rule, c.value);
+            put(&c.rule, c.value);
         }
     }
-    rubric.point_ids().iter().map(|id| by_id.get(id.as_str()).copied()).collect()
+    out
 }
 
 fn code_for(msg: &str) -> &'static str {
@@ -524,8 +522,10 @@ fn check(rubric: &LoadedRubric, a: &Assessment) -> std::result::Result<(), Strin
         return Err("结果中有非数字（NaN 或无穷大）".into());
     }
     let mut sums = [0.0f64; 5];
-    for s in &a.items {
-        let Some(item) = rubric.item(&s.item) else {
+    for (k, s) in a.items.iter().enumerate() {
+        // Items come in the described order; anything else is looked up.
+        let same = info.items.get(k).filter(|i| i.id == s.item);
+        let Some(item) = same.or_else(|| rubric.item(&s.item)) else {
             return Err(format!("返回了未描述的序号 {}", s.item));
         };
         sums[item.part as usize] += s.points;

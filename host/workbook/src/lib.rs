@@ -18,6 +18,8 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Sheets};
 
+mod fast_xlsx;
+
 /// At most `n` characters of `s` (an ellipsis marks a cut), for names and
 /// messages that come from untrusted workbooks or components.
 ///
@@ -60,7 +62,7 @@ impl ScoreRow {
 }
 
 /// What was read from one workbook.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scorecard {
     /// The sheet the scorecard was found on.
     pub sheet: String,
@@ -153,7 +155,7 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError>
 }
 
 /// One sheet's cells, and the cells holding a formula without a saved result.
-struct SheetData {
+pub(crate) struct SheetData {
     name: String,
     visible: bool,
     range: calamine::Range<Data>,
@@ -167,9 +169,49 @@ pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Scorecard, ReadError> {
 
 /// [`read_bytes`] with explicit limits.
 pub fn read_bytes_with(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result<Scorecard, ReadError> {
+    read_bytes_inner(bytes, path, limits, true)
+}
+
+/// [`read_bytes_with`] without the fast xlsx path: everything through calamine.
+/// The reference the fast path is tested against; not for general use.
+#[doc(hidden)]
+pub fn read_bytes_reference(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result<Scorecard, ReadError> {
+    read_bytes_inner(bytes, path, limits, false)
+}
+
+/// Every sheet as read: name, visible, non-empty cells (position, value) and
+/// the cells with an uncached formula; through the fast path where it applies
+/// (`fast`) or calamine only. For comparing the two readers.
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn sheet_cells(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -> Result<Vec<(String, bool, Vec<((u32, u32), Data)>, Vec<(u32, u32)>)>, ReadError> {
+    let sheets = match open(bytes, path, limits, &mut Vec::new(), fast)? {
+        Opened::Fast(sheets) => sheets,
+        Opened::Book(mut book) => load_sheets(&mut book, limits)?,
+    };
+    Ok(sheets
+        .into_iter()
+        .map(|s| {
+            let cells = s.range.used_cells().map(|(r, c, d)| ((r as u32, c as u32), d.clone())).collect();
+            let mut uncached: Vec<_> = s.uncached.into_iter().collect();
+            uncached.sort();
+            (s.name, s.visible, cells, uncached)
+        })
+        .collect())
+}
+
+/// Whether the fast xlsx path reads this workbook (rather than handing it to calamine).
+#[doc(hidden)]
+pub fn fast_path_reads(bytes: &[u8], limits: &ReadLimits) -> bool {
+    check_zip(bytes, limits).is_ok_and(|mut zip| fast_xlsx::read(&mut zip, limits).is_some())
+}
+
+fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -> Result<Scorecard, ReadError> {
     let mut card = Scorecard::default();
-    let mut book = open(bytes, path, limits, &mut card.warnings)?;
-    let sheets = load_sheets(&mut book, limits)?;
+    let sheets = match open(bytes, path, limits, &mut card.warnings, fast)? {
+        Opened::Fast(sheets) => sheets,
+        Opened::Book(mut book) => load_sheets(&mut book, limits)?,
+    };
     if let Some(meta) = sheets.iter().find(|s| s.name == META_SHEET) {
         card.rubric_mark = read_mark(&meta.range);
     }
@@ -195,7 +237,7 @@ pub fn read_bytes_with(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result
     Ok(card)
 }
 
-fn load_sheets(book: &mut Sheets<Cursor<Vec<u8>>>, limits: &ReadLimits) -> Result<Vec<SheetData>, ReadError> {
+fn load_sheets(book: &mut Sheets<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<Vec<SheetData>, ReadError> {
     let meta: Vec<(String, bool)> = book
         .sheets_metadata()
         .iter()
@@ -240,7 +282,7 @@ fn load_sheets(book: &mut Sheets<Cursor<Vec<u8>>>, limits: &ReadLimits) -> Resul
     Ok(out)
 }
 
-fn too_big(name: &str, limits: &ReadLimits) -> ReadError {
+pub(crate) fn too_big(name: &str, limits: &ReadLimits) -> ReadError {
     fail(
         "too-large",
         format!("工作表“{name}”的单元格超过 {} 个或范围过大，不像一张评分表；请只保留评分表后另存再试", limits.max_cells),
@@ -261,7 +303,7 @@ fn check_area(cells: impl Iterator<Item = (u32, u32)>, name: &str, limits: &Read
 }
 
 /// Check a zip container's directory (no inflating): entry count, declared sizes, ratios.
-fn check_zip(bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError> {
+fn check_zip<'a>(bytes: &'a [u8], limits: &ReadLimits) -> Result<zip::ZipArchive<Cursor<&'a [u8]>>, ReadError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
         fail("unreadable", format!("文件已损坏（压缩包不完整：{e}），可能没有保存完或传输中断；请向填报人索取完整的文件"))
     })?;
@@ -280,17 +322,24 @@ fn check_zip(bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError> {
     if total > limits.max_unzipped_bytes {
         return Err(fail("zip-bomb", format!("工作簿解压后有 {} MB，超过上限 {} MB，已拒绝读取", total >> 20, limits.max_unzipped_bytes >> 20)));
     }
-    Ok(())
+    Ok(zip)
 }
 
-fn open(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>) -> Result<Sheets<Cursor<Vec<u8>>>, ReadError> {
+/// A workbook opened: its sheets already read by the fast xlsx path, or a calamine reader.
+#[allow(clippy::large_enum_variant)]
+enum Opened<'a> {
+    Fast(Vec<SheetData>),
+    Book(Sheets<Cursor<&'a [u8]>>),
+}
+
+fn open<'a>(bytes: &'a [u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>, fast: bool) -> Result<Opened<'a>, ReadError> {
     const ZIP: &[u8] = b"PK\x03\x04";
     const CFB: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     if bytes.is_empty() {
         return Err(fail("empty-file", "文件是空的（0 字节），请重新保存或向填报人索取原文件"));
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let cursor = || Cursor::new(bytes.to_vec());
+    let cursor = || Cursor::new(bytes);
     let err = |e: String| {
         fail("unreadable", format!("文件已损坏或不是有效的 {ext} 工作簿（{}），请用 Excel 或 WPS 打开后重新保存", clip(&e, 200)))
     };
@@ -307,12 +356,12 @@ fn open(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(Stri
         if ext != "xls" {
             warnings.push(mismatch(".xls"));
         }
-        return calamine::open_workbook_from_rs(cursor()).map(Sheets::Xls).map_err(|e| err(e.to_string()));
+        return calamine::open_workbook_from_rs(cursor()).map(|b| Opened::Book(Sheets::Xls(b))).map_err(|e| err(e.to_string()));
     }
     if !bytes.starts_with(ZIP) {
         return Err(fail("not-a-workbook", "这不是 Excel/WPS/ODS 工作簿文件，请确认文件类型"));
     }
-    check_zip(bytes, limits)?;
+    let mut zip = check_zip(bytes, limits)?;
     // An ODS file starts with a stored "mimetype" entry naming its type.
     let is_ods = bytes.get(30..38) == Some(b"mimetype") && bytes.get(38..).is_some_and(|b| b.starts_with(ODS_MIME));
     match (ext.as_str(), is_ods) {
@@ -322,12 +371,15 @@ fn open(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(Stri
         _ => {}
     }
     if is_ods {
-        return calamine::open_workbook_from_rs(cursor()).map(Sheets::Ods).map_err(|e| err(e.to_string()));
+        return calamine::open_workbook_from_rs(cursor()).map(|b| Opened::Book(Sheets::Ods(b))).map_err(|e| err(e.to_string()));
     }
-    match ext.as_str() {
-        "xlsb" => calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsb).map_err(|e| err(e.to_string())),
-        _ => calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsx).map_err(|e| err(e.to_string())),
+    if ext == "xlsb" {
+        return calamine::open_workbook_from_rs(cursor()).map(|b| Opened::Book(Sheets::Xlsb(b))).map_err(|e| err(e.to_string()));
     }
+    if fast && let Some(sheets) = fast_xlsx::read(&mut zip, limits) {
+        return sheets.map(Opened::Fast);
+    }
+    calamine::open_workbook_from_rs(cursor()).map(|b| Opened::Book(Sheets::Xlsx(b))).map_err(|e| err(e.to_string()))
 }
 
 const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";

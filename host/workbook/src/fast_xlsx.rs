@@ -1,0 +1,456 @@
+//! A fast path for the common xlsx: the cells of each worksheet, read straight
+//! from the zip entries the workbook names, skipping what a scorecard never
+//! needs (fonts, fills, borders, theme colours, document properties).
+//!
+//! It is deliberately narrow. Anything it does not expect — a namespace prefix
+//! on a cell element, a cell without a reference, an error or ISO-date cell, a
+//! number in a date or time format, an `_xHHHH_` escape, CDATA, an unknown
+//! entity — makes it give up with `None`, and the workbook is read by calamine
+//! instead, which handles all of it. So the fast path can only be faster, never
+//! different: `tests` in this crate read every fixture both ways and compare.
+//!
+//! Limits are the caller's: the zip directory was checked before this runs, each
+//! entry is read with a cap, and the cell count is checked as cells arrive.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Cursor, Read};
+
+use calamine::{Cell, Data, Range};
+
+use crate::{ReadError, ReadLimits, SheetData, too_big};
+
+type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+
+/// The worksheets of an xlsx, or `None` to let calamine read it.
+pub(crate) fn read(zip: &mut Zip<'_>, limits: &ReadLimits) -> Option<Result<Vec<SheetData>, ReadError>> {
+    let rels = relationships(&entry(zip, "xl/_rels/workbook.xml.rels", limits)?)?;
+    let sheets = workbook_sheets(&entry(zip, "xl/workbook.xml", limits)?)?;
+    let target = |kind: &str| rels.iter().find(|r| r.kind.ends_with(kind)).map(|r| r.path.clone());
+    let strings = match target("/sharedStrings") {
+        Some(p) => shared_strings(&entry(zip, &p, limits)?)?,
+        None => Vec::new(),
+    };
+    let plain = match target("/styles") {
+        Some(p) => plain_number_styles(&entry(zip, &p, limits)?)?,
+        None => vec![true],
+    };
+    let mut out = Vec::new();
+    for sheet in sheets {
+        let rel = rels.iter().find(|r| r.id == sheet.rel)?;
+        if !rel.kind.ends_with("/worksheet") {
+            // Chart and dialog sheets hold no cells; calamine leaves them out too.
+            continue;
+        }
+        let xml = entry(zip, &rel.path, limits)?;
+        match cells(&xml, &strings, &plain, limits, &sheet.name)? {
+            Ok((range, uncached)) => out.push(SheetData { name: sheet.name, visible: sheet.visible, range, uncached }),
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    Some(Ok(out))
+}
+
+/// One zip entry's bytes, at most the unzipped-size limit; `None` if absent or unreadable.
+fn entry(zip: &mut Zip<'_>, name: &str, limits: &ReadLimits) -> Option<Vec<u8>> {
+    let file = zip.by_name(name).ok()?;
+    let mut out = Vec::with_capacity(file.size().min(limits.max_unzipped_bytes) as usize);
+    file.take(limits.max_unzipped_bytes).read_to_end(&mut out).ok()?;
+    Some(out)
+}
+
+struct Rel {
+    id: String,
+    kind: String,
+    /// Path inside the zip.
+    path: String,
+}
+
+fn relationships(xml: &[u8]) -> Option<Vec<Rel>> {
+    let mut out = Vec::new();
+    let mut tags = Tags::new(xml);
+    while let Some(tag) = tags.next()? {
+        if tag.name == b"Relationship" && !tag.closing {
+            let (id, kind, target) = (tag.attr(b"Id")?, tag.attr(b"Type")?, tag.attr(b"Target")?);
+            if tag.attr(b"TargetMode").is_some_and(|m| m == "External") {
+                continue;
+            }
+            let path = match target.strip_prefix('/') {
+                Some(abs) => abs.to_string(),
+                None => format!("xl/{target}"),
+            };
+            out.push(Rel { id, kind, path });
+        }
+    }
+    Some(out)
+}
+
+struct SheetRef {
+    name: String,
+    visible: bool,
+    rel: String,
+}
+
+fn workbook_sheets(xml: &[u8]) -> Option<Vec<SheetRef>> {
+    let mut out = Vec::new();
+    let mut tags = Tags::new(xml);
+    while let Some(tag) = tags.next()? {
+        if tag.name == b"sheet" && !tag.closing {
+            let visible = tag.attr(b"state").is_none_or(|s| s == "visible");
+            out.push(SheetRef { name: tag.attr(b"name")?, visible, rel: tag.attr(b"r:id")? });
+        }
+    }
+    Some(out)
+}
+
+/// The shared string table: each `<si>`'s text runs, phonetic runs left out.
+fn shared_strings(xml: &[u8]) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut tags = Tags::new(xml);
+    let (mut current, mut in_si, mut in_phonetic) = (String::new(), false, false);
+    while let Some(tag) = tags.next()? {
+        match (tag.name, tag.closing) {
+            (b"si", false) if tag.empty => out.push(String::new()),
+            (b"si", false) => {
+                in_si = true;
+                current.clear();
+            }
+            (b"si", true) => {
+                in_si = false;
+                out.push(std::mem::take(&mut current));
+            }
+            (b"rPh", false) => in_phonetic = !tag.empty,
+            (b"rPh", true) => in_phonetic = false,
+            (b"t", false) if in_si && !in_phonetic && !tag.empty => current.push_str(&unescape(tags.text_until(b"t")?)?),
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// For each cell style (`cellXfs` index), whether a number in it is a plain
+/// number. Anything that might be a date or time format counts as not plain.
+fn plain_number_styles(xml: &[u8]) -> Option<Vec<bool>> {
+    let mut custom: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    let mut in_xfs = false;
+    let mut tags = Tags::new(xml);
+    while let Some(tag) = tags.next()? {
+        match (tag.name, tag.closing) {
+            (b"numFmt", false) => {
+                custom.insert(tag.attr(b"numFmtId")?, tag.attr(b"formatCode")?);
+            }
+            (b"cellXfs", false) => in_xfs = !tag.empty,
+            (b"cellXfs", true) => in_xfs = false,
+            (b"xf", false) if in_xfs => {
+                let id = tag.attr(b"numFmtId").unwrap_or_else(|| "0".into());
+                out.push(match custom.get(&id) {
+                    Some(code) => plain_format_code(code),
+                    None => matches!(id.parse::<u32>(), Ok(0..=13 | 37..=44 | 48 | 49)),
+                });
+            }
+            _ => {}
+        }
+    }
+    if out.is_empty() {
+        out.push(true);
+    }
+    Some(out)
+}
+
+/// A custom number format with no letter that could make it a date or time
+/// (outside quotes and brackets); "0.##", "0.0_ " and "#,##0" are plain.
+fn plain_format_code(code: &str) -> bool {
+    let (mut quoted, mut bracket, mut escaped) = (false, 0u32, false);
+    for c in code.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' | '_' | '*' => escaped = true,
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            '[' => bracket += 1,
+            ']' => bracket = bracket.saturating_sub(1),
+            _ if bracket > 0 => {}
+            c if c.is_alphabetic() => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+/// One worksheet's cells, and the cells with a formula but no saved value.
+#[allow(clippy::type_complexity)]
+fn cells(
+    xml: &[u8],
+    strings: &[String],
+    plain: &[bool],
+    limits: &ReadLimits,
+    sheet: &str,
+) -> Option<Result<(Range<Data>, HashSet<(u32, u32)>), ReadError>> {
+    let start = memchr::memmem::find(xml, b"<sheetData")?;
+    let mut tags = Tags::new(&xml[start..]);
+    let mut out: Vec<Cell<Data>> = Vec::new();
+    let mut uncached = HashSet::new();
+    let (mut rows, mut cols) = (0u64, 0u64);
+    let first = tags.next()??;
+    if first.name != b"sheetData" {
+        return None;
+    }
+    if first.empty {
+        return Some(Ok((Range::empty(), uncached)));
+    }
+    while let Some(tag) = tags.next()? {
+        match (tag.name, tag.closing) {
+            (b"sheetData", true) => break,
+            (b"row", _) => {}
+            (b"c", false) => {
+                let pos = cell_ref(tag.attr_raw(b"r")?)?;
+                let kind = tag.attr_raw(b"t").unwrap_or(b"n");
+                let style: usize = match tag.attr_raw(b"s") {
+                    Some(s) => std::str::from_utf8(s).ok()?.parse().ok()?,
+                    None => 0,
+                };
+                let (mut value, mut formula, mut inline) = (None, false, None);
+                if !tag.empty {
+                    loop {
+                        let inner = tags.next()??;
+                        match (inner.name, inner.closing) {
+                            (b"c", true) => break,
+                            (b"v", false) if inner.empty => value = Some(String::new()),
+                            (b"v", false) => value = Some(unescape(tags.text_until(b"v")?)?.into_owned()),
+                            (b"f", false) => {
+                                formula = true;
+                                if !inner.empty {
+                                    tags.text_until(b"f")?;
+                                }
+                            }
+                            (b"is", false) if !inner.empty => inline = Some(inline_string(&mut tags)?),
+                            (b"is", false) => inline = Some(String::new()),
+                            // Anything else inside a cell (extLst, a prefixed element): let calamine decide.
+                            _ => return None,
+                        }
+                    }
+                }
+                let data = match (kind, value) {
+                    (b"inlineStr", _) => Data::String(inline?),
+                    (_, None) if formula => {
+                        uncached.insert(pos);
+                        continue;
+                    }
+                    (_, None) => continue,
+                    (b"n", Some(v)) if !v.is_empty() && *plain.get(style)? => {
+                        Data::Float(v.trim().parse::<f64>().ok().filter(|x| x.is_finite())?)
+                    }
+                    (b"s", Some(v)) => Data::String(strings.get(v.trim().parse::<usize>().ok()?)?.clone()),
+                    (b"str", Some(v)) if !v.is_empty() => Data::String(v),
+                    (b"b", Some(v)) if v == "1" || v == "0" => Data::Bool(v == "1"),
+                    // Errors, ISO dates, numbers in date formats, empty values: calamine's call.
+                    _ => return None,
+                };
+                if out.len() >= limits.max_cells {
+                    return Some(Err(too_big(sheet, limits)));
+                }
+                rows = rows.max(pos.0 as u64 + 1);
+                cols = cols.max(pos.1 as u64 + 1);
+                if rows.saturating_mul(cols) > limits.max_area {
+                    return Some(Err(too_big(sheet, limits)));
+                }
+                out.push(Cell::new(pos, data));
+            }
+            _ => return None,
+        }
+    }
+    Some(Ok((Range::from_sparse(out), uncached)))
+}
+
+/// An inline string's text (`<is>` already read), phonetic runs left out.
+fn inline_string(tags: &mut Tags<'_>) -> Option<String> {
+    let mut s = String::new();
+    let mut phonetic = false;
+    loop {
+        let tag = tags.next()??;
+        match (tag.name, tag.closing) {
+            (b"is", true) => return Some(s),
+            (b"rPh", false) => phonetic = !tag.empty,
+            (b"rPh", true) => phonetic = false,
+            (b"t", false) if !phonetic && !tag.empty => s.push_str(&unescape(tags.text_until(b"t")?)?),
+            _ => {}
+        }
+    }
+}
+
+/// "E12" → (11, 4), 0-based. Only upper-case column letters, as Excel writes them.
+fn cell_ref(r: &[u8]) -> Option<(u32, u32)> {
+    let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    if letters == 0 || letters > 3 || letters == r.len() {
+        return None;
+    }
+    let col = r[..letters].iter().fold(0u32, |acc, b| acc * 26 + u32::from(b - b'A' + 1)) - 1;
+    let digits = &r[letters..];
+    if !digits.iter().all(u8::is_ascii_digit) || digits.len() > 7 {
+        return None;
+    }
+    let row: u32 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    ((1..=1_048_576).contains(&row) && col < 16_384).then_some((row - 1, col))
+}
+
+/// XML text with the five predefined entities and character references
+/// resolved; `None` for anything else (an `_xHHHH_` escape included).
+fn unescape(raw: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    let s = std::str::from_utf8(raw).ok()?;
+    // `_xHHHH_` escapes and carriage returns (line-end normalisation) are calamine's to handle.
+    if memchr::memmem::find(raw, b"_x").is_some() || memchr::memchr(b'\r', raw).is_some() {
+        return None;
+    }
+    if !s.contains('&') {
+        return Some(std::borrow::Cow::Borrowed(s));
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find(';')? + i;
+        let name = &rest[i + 1..end];
+        let c = match name {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = match name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => name.strip_prefix('#')?.parse().ok()?,
+                };
+                char::from_u32(code)?
+            }
+        };
+        out.push(c);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(std::borrow::Cow::Owned(out))
+}
+
+/// A start, end or empty-element tag.
+struct Tag<'a> {
+    name: &'a [u8],
+    /// The attributes' source text.
+    attrs: &'a [u8],
+    closing: bool,
+    /// `<x/>`.
+    empty: bool,
+}
+
+impl Tag<'_> {
+    /// An attribute's raw value (not unescaped).
+    fn attr_raw(&self, key: &[u8]) -> Option<&[u8]> {
+        let mut rest = self.attrs;
+        loop {
+            rest = trim_start(rest);
+            let eq = rest.iter().position(|&b| b == b'=')?;
+            let name = trim_end(&rest[..eq]);
+            let after = trim_start(&rest[eq + 1..]);
+            let quote = *after.first()?;
+            if quote != b'"' && quote != b'\'' {
+                return None;
+            }
+            let len = after[1..].iter().position(|&b| b == quote)?;
+            if name == key {
+                return Some(&after[1..1 + len]);
+            }
+            rest = &after[len + 2..];
+        }
+    }
+
+    /// An attribute's value, unescaped.
+    fn attr(&self, key: &[u8]) -> Option<String> {
+        self.attr_raw(key).and_then(unescape).map(|c| c.into_owned())
+    }
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+fn trim_end(b: &[u8]) -> &[u8] {
+    let n = b.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[..b.len() - n]
+}
+
+/// Tags of an XML document in order. `next` gives `None` (outer) where the
+/// document is not plain enough for the fast path, `Some(None)` at its end.
+struct Tags<'a> {
+    xml: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Tags<'a> {
+    fn new(xml: &'a [u8]) -> Self {
+        Tags { xml, at: 0 }
+    }
+
+    #[allow(clippy::should_implement_trait)]
+    fn next(&mut self) -> Option<Option<Tag<'a>>> {
+        loop {
+            let Some(lt) = memchr::memchr(b'<', &self.xml[self.at..]) else { return Some(None) };
+            let start = self.at + lt + 1;
+            let rest = &self.xml[start..];
+            match rest.first()? {
+                b'?' => {
+                    // The XML declaration or a processing instruction.
+                    self.at = start + memchr::memmem::find(rest, b"?>")? + 2;
+                    continue;
+                }
+                b'!' if rest.starts_with(b"!--") => {
+                    self.at = start + memchr::memmem::find(rest, b"-->")? + 3;
+                    continue;
+                }
+                // CDATA, DOCTYPE: not in the files this path is for.
+                b'!' => return None,
+                _ => {}
+            }
+            // The tag ends at the first '>' outside quotes.
+            let mut quote = 0u8;
+            let end = rest.iter().position(|&b| {
+                if quote != 0 {
+                    if b == quote {
+                        quote = 0;
+                    }
+                    false
+                } else if b == b'"' || b == b'\'' {
+                    quote = b;
+                    false
+                } else {
+                    b == b'>'
+                }
+            })?;
+            self.at = start + end + 1;
+            let body = &rest[..end];
+            let closing = body.first() == Some(&b'/');
+            let empty = !closing && body.last() == Some(&b'/');
+            let body = if closing { &body[1..] } else if empty { &body[..body.len() - 1] } else { body };
+            let name_len = body.iter().position(|b| b.is_ascii_whitespace()).unwrap_or(body.len());
+            let (name, attrs) = body.split_at(name_len);
+            return Some(Some(Tag { name, attrs, closing, empty }));
+        }
+    }
+
+    /// The raw text up to the closing tag `</name>` (which is consumed); `None`
+    /// if another tag comes first.
+    fn text_until(&mut self, name: &[u8]) -> Option<&'a [u8]> {
+        let lt = memchr::memchr(b'<', &self.xml[self.at..])?;
+        let text = &self.xml[self.at..self.at + lt];
+        let close = &self.xml[self.at + lt..];
+        if close.get(1) != Some(&b'/') || !close[2..].starts_with(name) {
+            return None;
+        }
+        let after = &close[2 + name.len()..];
+        let gt = after.iter().position(|&b| b == b'>')?;
+        if !after[..gt].iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        self.at += lt + 2 + name.len() + gt + 1;
+        Some(text)
+    }
+}

@@ -1,0 +1,189 @@
+//! The fast xlsx path against calamine: every workbook read both ways gives the
+//! same scorecard, and the fast path really is taken for the files it is for.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use kaohe_workbook::{Raw, ReadLimits, fast_path_reads, read_bytes_reference, read_bytes_with, sheet_cells};
+
+fn both_ways(bytes: &[u8], name: &str) {
+    let path = Path::new(name);
+    let limits = ReadLimits::default();
+    let fast = read_bytes_with(bytes, path, &limits);
+    let reference = read_bytes_reference(bytes, path, &limits);
+    assert_eq!(fast, reference, "{name}");
+    // Not only the scorecard: every cell of every sheet.
+    let cells = |fast| sheet_cells(bytes, path, &limits, fast);
+    assert_eq!(cells(true), cells(false), "{name}");
+}
+
+fn workbooks(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            workbooks(&p, out);
+        } else if p.extension().is_some_and(|x| x == "xlsx" || x == "ods") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_shipped_sample_reads_the_same_both_ways() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    workbooks(&root.join("samples"), &mut files);
+    workbooks(&root.join("tests/fixtures"), &mut files);
+    assert!(files.len() >= 15, "{files:?}");
+    let mut fast = 0;
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        both_ways(&bytes, &f.display().to_string());
+        fast += usize::from(fast_path_reads(&bytes, &ReadLimits::default()));
+    }
+    // Every xlsx the tool itself writes (templates, hand-made layouts) takes the fast path.
+    let ours = files.iter().filter(|f| f.extension().is_some_and(|x| x == "xlsx") && !f.ends_with("calamine-column-overflow.xlsx"));
+    assert_eq!(fast, ours.count());
+}
+
+/// A workbook as rust_xlsxwriter writes it, then with parts replaced the way
+/// Excel and WPS write them.
+fn rewrite(book: &mut rust_xlsxwriter::Workbook, replace: &[(&str, &str, &str)]) -> Vec<u8> {
+    let bytes = book.save_to_buffer().unwrap();
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = String::new();
+        f.read_to_string(&mut data).unwrap();
+        for (part, from, to) in replace {
+            if name == *part {
+                assert!(data.contains(from), "{part} lacks {from}: {data}");
+                data = data.replace(from, to);
+            }
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(data.as_bytes()).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+fn scorecard_book() -> rust_xlsxwriter::Workbook {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("评分表 & 附表").unwrap();
+    ws.write(0, 0, "  县(区)：潞州区  ").unwrap();
+    ws.write(1, 0, "序号").unwrap();
+    ws.write(1, 1, "得分").unwrap();
+    ws.write(1, 2, "备注").unwrap();
+    for k in 1..=6u32 {
+        ws.write(1 + k, 0, k as f64).unwrap();
+    }
+    ws.write(2, 1, 1.5).unwrap();
+    ws.write(3, 1, "２分").unwrap();
+    ws.write(4, 1, true).unwrap();
+    ws.write_formula(5, 1, "=1+1").unwrap();
+    ws.write(6, 1, "a < b & \"c\" 'd'\nline two").unwrap();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let plain = rust_xlsxwriter::Format::new().set_num_format("0.0_ ");
+    ws.write_with_format(7, 1, 45000.0, &date).unwrap();
+    ws.write_with_format(7, 2, 2.25, &plain).unwrap();
+    let hidden = book.add_worksheet();
+    hidden.set_name("kaohe").unwrap();
+    hidden.write(0, 0, "rubric").unwrap();
+    hidden.write(0, 1, "changzhi-2023").unwrap();
+    hidden.set_hidden(true);
+    book
+}
+
+#[test]
+fn strings_numbers_formulas_and_dates_read_the_same_both_ways() {
+    // The date-formatted number is calamine's to read (a date is never a score).
+    let bytes = scorecard_book().save_to_buffer().unwrap();
+    both_ways(&bytes, "mixed.xlsx");
+    assert!(!fast_path_reads(&bytes, &ReadLimits::default()), "a date format sends the file to calamine");
+    let card = read_bytes_with(&bytes, Path::new("mixed.xlsx"), &ReadLimits::default()).unwrap();
+    assert_eq!(card.county.as_deref(), Some("潞州区"));
+    assert_eq!(card.rows["1"].value, Raw::Number(1.5));
+    assert!(matches!(&card.rows["6"].value, Raw::Other(d) if d.starts_with("日期")), "{:?}", card.rows["6"]);
+
+    // Without the date cell the fast path reads it, entities, quotes and newlines included.
+    let mut book = scorecard_book();
+    book.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
+    both_ways(&bytes, "mixed.xlsx");
+}
+
+#[test]
+fn excel_and_wps_constructs_read_the_same_both_ways() {
+    let mut book = scorecard_book();
+    book.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    // Rich text with a phonetic run, character references, an inline string, a
+    // formula string, an uncached formula, row attributes from newer Excel.
+    let bytes = rewrite(
+        &mut book,
+        &[
+            (
+                "xl/sharedStrings.xml",
+                "<si><t>得分</t></si>",
+                "<si><r><rPr><b/></rPr><t>得</t></r><r><t xml:space=\"preserve\">&#20998;</t></r><rPh sb=\"0\" eb=\"1\"><t>de fen</t></rPh><phoneticPr fontId=\"1\"/></si>",
+            ),
+            ("xl/worksheets/sheet1.xml", "<f>1+1</f><v>0</v>", "<f>1+1</f>"),
+            ("xl/worksheets/sheet1.xml", "<row r=\"2\"", "<row r=\"2\" x14ac:dyDescent=\"0.25\""),
+            (
+                "xl/worksheets/sheet1.xml",
+                "<c r=\"B3\"><v>1.5</v></c>",
+                "<c r=\"B3\"><v>1.5</v></c><c r=\"D3\" t=\"inlineStr\"><is><t>行内 &amp; 文本</t></is></c><c r=\"E3\" t=\"str\"><f>\"x\"</f><v>公式文字</v></c>",
+            ),
+        ],
+    );
+    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
+    both_ways(&bytes, "excel.xlsx");
+    let card = read_bytes_with(&bytes, Path::new("excel.xlsx"), &ReadLimits::default()).unwrap();
+    assert_eq!(card.rows["4"].value, Raw::UncachedFormula);
+
+    // An error value is calamine's to read: the result is the same, the path is not.
+    let bytes = rewrite(
+        &mut scorecard_book(),
+        &[("xl/worksheets/sheet1.xml", "<c r=\"B6\"><f>1+1</f><v>0</v>", "<c r=\"B6\" t=\"e\"><f>1/0</f><v>#DIV/0!</v>")],
+    );
+    assert!(!fast_path_reads(&bytes, &ReadLimits::default()));
+    both_ways(&bytes, "error.xlsx");
+}
+
+#[test]
+fn inline_strings_from_a_streaming_writer_read_the_same_both_ways() {
+    // rust_xlsxwriter's constant-memory mode writes inline strings, as some exporters do.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet_with_constant_memory().unwrap();
+    ws.write(0, 0, "被考核单位：沁县退役军人服务中心").unwrap();
+    ws.write(1, 0, "序号").unwrap();
+    ws.write(1, 1, "得分").unwrap();
+    for k in 1..=3u32 {
+        ws.write(1 + k, 0, k as f64).unwrap();
+        ws.write(1 + k, 1, k as f64 / 2.0).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
+    both_ways(&bytes, "streamed.xlsx");
+}
+
+#[test]
+fn limits_hold_on_the_fast_path() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.write(0, 0, "序号").unwrap();
+    ws.write(0, 1, "得分").unwrap();
+    for r in 1..200u32 {
+        ws.write(r, 0, r as f64).unwrap();
+        ws.write(r, 1, 1.0).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
+    let limits = ReadLimits { max_cells: 100, ..Default::default() };
+    let fast = read_bytes_with(&bytes, Path::new("big.xlsx"), &limits).unwrap_err();
+    assert_eq!(fast.code, "too-large");
+    assert_eq!(Err(fast), read_bytes_reference(&bytes, Path::new("big.xlsx"), &limits));
+}
