@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Run both fuzz targets for SECONDS each (default 120), seeding the workbook
+# Run the fuzz targets for SECONDS each (default 120), seeding the workbook
 # reader with the shipped samples. Needs cargo-fuzz (`cargo install cargo-fuzz`);
 # on a stable toolchain RUSTC_BOOTSTRAP=1 lets it pass its -Z flags. -O builds as
 # the shipped binary is (no overflow checks); drop it to hunt arithmetic overflows too.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-120}"
-mkdir -p corpus/workbook_reader corpus/engine_input
+mkdir -p corpus/workbook_reader corpus/engine_input corpus/xlsx_xml
 find ../samples -type f \( -name "*.xls*" -o -name "*.ods" \) -exec cp {} corpus/workbook_reader/ \;
+cp seeds/xlsx_xml/* corpus/xlsx_xml/
 export RUSTC_BOOTSTRAP=1
-for t in workbook_reader engine_input; do
+for t in workbook_reader xlsx_xml engine_input; do
   cargo fuzz run -O --sanitizer none "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -max_len=200000 2>&1 \
     | tee "/tmp/kaohe-fuzz-$t.log" | grep -E "^#[0-9]+ +DONE|Done [0-9]+ runs|ERROR|panicked" || true
 done

@@ -41,7 +41,7 @@ pub(crate) fn read(zip: &mut Zip<'_>, limits: &ReadLimits) -> Option<Result<Vec<
             // Chart and dialog sheets hold no cells; calamine leaves them out too.
             continue;
         }
-        let xml = entry(zip, &rel.path, limits)?;
+        let xml = entry_until(zip, &rel.path, limits, b"</sheetData>")?;
         match cells(&xml, &strings, &plain, limits, &sheet.name)? {
             Ok((range, uncached)) => out.push(SheetData { name: sheet.name, visible: sheet.visible, range, uncached }),
             Err(e) => return Some(Err(e)),
@@ -56,6 +56,27 @@ fn entry(zip: &mut Zip<'_>, name: &str, limits: &ReadLimits) -> Option<Vec<u8>> 
     let mut out = Vec::with_capacity(file.size().min(limits.max_unzipped_bytes) as usize);
     file.take(limits.max_unzipped_bytes).read_to_end(&mut out).ok()?;
     Some(out)
+}
+
+/// Like [`entry`], but stops inflating once `end` has been read: a worksheet's
+/// cells end at `</sheetData>`, and what follows (data validations, conditional
+/// formats, print settings) is often as large again.
+fn entry_until(zip: &mut Zip<'_>, name: &str, limits: &ReadLimits, end: &[u8]) -> Option<Vec<u8>> {
+    let file = zip.by_name(name).ok()?;
+    let mut reader = file.take(limits.max_unzipped_bytes);
+    let mut out = Vec::with_capacity(64 << 10);
+    let mut chunk = [0u8; 16 << 10];
+    loop {
+        let n = reader.read(&mut chunk).ok()?;
+        if n == 0 {
+            return Some(out);
+        }
+        let from = out.len().saturating_sub(end.len());
+        out.extend_from_slice(&chunk[..n]);
+        if memchr::memmem::find(&out[from..], end).is_some() {
+            return Some(out);
+        }
+    }
 }
 
 struct Rel {
@@ -198,9 +219,13 @@ fn cells(
     if first.empty {
         return Some(Ok((Range::empty(), uncached)));
     }
+    let mut closed = false;
     while let Some(tag) = tags.next()? {
         match (tag.name, tag.closing) {
-            (b"sheetData", true) => break,
+            (b"sheetData", true) => {
+                closed = true;
+                break;
+            }
             (b"row", _) => {}
             (b"c", false) => {
                 let pos = cell_ref(tag.attr_raw(b"r")?)?;
@@ -259,7 +284,8 @@ fn cells(
             _ => return None,
         }
     }
-    Some(Ok((Range::from_sparse(out), uncached)))
+    // A sheet that ends before its cells do is truncated: calamine's to report.
+    closed.then(|| Ok((Range::from_sparse(out), uncached)))
 }
 
 /// An inline string's text (`<is>` already read), phonetic runs left out.
@@ -368,6 +394,42 @@ impl Tag<'_> {
     }
 }
 
+/// An XML name as spreadsheets use them: ASCII letters, digits, `_ : . -`, or non-ASCII.
+fn is_name(b: &[u8]) -> bool {
+    !b.is_empty()
+        && !b[0].is_ascii_digit()
+        && !matches!(b[0], b'-' | b'.')
+        && b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'.' | b'-') || c >= 0x80)
+}
+
+/// `name="value"` pairs, each after whitespace, values quoted and free of `<`.
+fn well_formed_attrs(mut rest: &[u8]) -> bool {
+    loop {
+        let trimmed = trim_start(rest);
+        if trimmed.is_empty() {
+            return true;
+        }
+        if trimmed.len() == rest.len() {
+            // No whitespace before this attribute.
+            return false;
+        }
+        let Some(eq) = trimmed.iter().position(|&b| b == b'=') else { return false };
+        if !is_name(trim_end(&trimmed[..eq])) {
+            return false;
+        }
+        let after = trim_start(&trimmed[eq + 1..]);
+        let Some(&quote) = after.first() else { return false };
+        if quote != b'"' && quote != b'\'' {
+            return false;
+        }
+        let Some(len) = after[1..].iter().position(|&b| b == quote) else { return false };
+        if after[1..1 + len].contains(&b'<') {
+            return false;
+        }
+        rest = &after[len + 2..];
+    }
+}
+
 fn trim_start(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
     &b[n..]
@@ -432,6 +494,10 @@ impl<'a> Tags<'a> {
             let body = if closing { &body[1..] } else if empty { &body[..body.len() - 1] } else { body };
             let name_len = body.iter().position(|b| b.is_ascii_whitespace()).unwrap_or(body.len());
             let (name, attrs) = body.split_at(name_len);
+            // Strict where a parser might be lenient: a malformed tag is calamine's to judge.
+            if !is_name(name) || !(if closing { trim_start(attrs).is_empty() } else { well_formed_attrs(attrs) }) {
+                return None;
+            }
             return Some(Some(Tag { name, attrs, closing, empty }));
         }
     }
