@@ -240,8 +240,8 @@ fn cells(
                         let inner = tags.next()??;
                         match (inner.name, inner.closing) {
                             (b"c", true) => break,
-                            (b"v", false) if inner.empty => value = Some(String::new()),
-                            (b"v", false) => value = Some(unescape(tags.text_until(b"v")?)?.into_owned()),
+                            (b"v", false) if inner.empty => value = Some(&b""[..]),
+                            (b"v", false) => value = Some(tags.text_until(b"v")?),
                             (b"f", false) => {
                                 formula = true;
                                 if !inner.empty {
@@ -263,11 +263,11 @@ fn cells(
                     }
                     (_, None) => continue,
                     (b"n", Some(v)) if !v.is_empty() && *plain.get(style)? => {
-                        Data::Float(v.trim().parse::<f64>().ok().filter(|x| x.is_finite())?)
+                        Data::Float(unescape(v)?.trim().parse::<f64>().ok().filter(|x| x.is_finite())?)
                     }
-                    (b"s", Some(v)) => Data::String(strings.get(v.trim().parse::<usize>().ok()?)?.clone()),
-                    (b"str", Some(v)) if !v.is_empty() => Data::String(v),
-                    (b"b", Some(v)) if v == "1" || v == "0" => Data::Bool(v == "1"),
+                    (b"s", Some(v)) => Data::String(strings.get(unescape(v)?.trim().parse::<usize>().ok()?)?.clone()),
+                    (b"str", Some(v)) if !v.is_empty() => Data::String(unescape(v)?.into_owned()),
+                    (b"b", Some(v)) if v == b"1" || v == b"0" => Data::Bool(v == b"1"),
                     // Errors, ISO dates, numbers in date formats, empty values: calamine's call.
                     _ => return None,
                 };
@@ -324,7 +324,7 @@ fn cell_ref(r: &[u8]) -> Option<(u32, u32)> {
 fn unescape(raw: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
     let s = std::str::from_utf8(raw).ok()?;
     // `_xHHHH_` escapes and carriage returns (line-end normalisation) are calamine's to handle.
-    if memchr::memmem::find(raw, b"_x").is_some() || memchr::memchr(b'\r', raw).is_some() {
+    if memchr::memchr_iter(b'_', raw).any(|i| raw.get(i + 1) == Some(&b'x')) || memchr::memchr(b'\r', raw).is_some() {
         return None;
     }
     if !s.contains('&') {
@@ -362,30 +362,33 @@ struct Tag<'a> {
     name: &'a [u8],
     /// The attributes' source text.
     attrs: &'a [u8],
+    /// The first attributes, parsed: (name, raw value).
+    parsed: [(&'a [u8], &'a [u8]); MAX_PARSED],
+    count: usize,
     closing: bool,
     /// `<x/>`.
     empty: bool,
 }
 
-impl Tag<'_> {
+/// Attributes kept parsed per tag; a tag with more is searched in its source text.
+const MAX_PARSED: usize = 6;
+
+impl<'a> Tag<'a> {
     /// An attribute's raw value (not unescaped).
-    fn attr_raw(&self, key: &[u8]) -> Option<&[u8]> {
-        let mut rest = self.attrs;
-        loop {
-            rest = trim_start(rest);
-            let eq = rest.iter().position(|&b| b == b'=')?;
-            let name = trim_end(&rest[..eq]);
-            let after = trim_start(&rest[eq + 1..]);
-            let quote = *after.first()?;
-            if quote != b'"' && quote != b'\'' {
-                return None;
-            }
-            let len = after[1..].iter().position(|&b| b == quote)?;
-            if name == key {
-                return Some(&after[1..1 + len]);
-            }
-            rest = &after[len + 2..];
+    fn attr_raw(&self, key: &[u8]) -> Option<&'a [u8]> {
+        if let Some((_, v)) = self.parsed[..self.count.min(MAX_PARSED)].iter().find(|(k, _)| *k == key) {
+            return Some(v);
         }
+        if self.count <= MAX_PARSED {
+            return None;
+        }
+        let mut found = None;
+        attributes(self.attrs, |k, v| {
+            if k == key && found.is_none() {
+                found = Some(v);
+            }
+        })?;
+        found
     }
 
     /// An attribute's value, unescaped.
@@ -402,30 +405,36 @@ fn is_name(b: &[u8]) -> bool {
         && b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'.' | b'-') || c >= 0x80)
 }
 
-/// `name="value"` pairs, each after whitespace, values quoted and free of `<`.
-fn well_formed_attrs(mut rest: &[u8]) -> bool {
+/// Walk `name="value"` pairs, each after whitespace, values quoted and free of
+/// `<`; `None` (malformed) for anything else. Returns how many there were.
+fn attributes<'a>(mut rest: &'a [u8], mut each: impl FnMut(&'a [u8], &'a [u8])) -> Option<usize> {
+    let mut n = 0;
     loop {
         let trimmed = trim_start(rest);
         if trimmed.is_empty() {
-            return true;
+            return Some(n);
         }
         if trimmed.len() == rest.len() {
             // No whitespace before this attribute.
-            return false;
+            return None;
         }
-        let Some(eq) = trimmed.iter().position(|&b| b == b'=') else { return false };
-        if !is_name(trim_end(&trimmed[..eq])) {
-            return false;
+        let eq = memchr::memchr(b'=', trimmed)?;
+        let name = trim_end(&trimmed[..eq]);
+        if !is_name(name) {
+            return None;
         }
         let after = trim_start(&trimmed[eq + 1..]);
-        let Some(&quote) = after.first() else { return false };
+        let quote = *after.first()?;
         if quote != b'"' && quote != b'\'' {
-            return false;
+            return None;
         }
-        let Some(len) = after[1..].iter().position(|&b| b == quote) else { return false };
-        if after[1..1 + len].contains(&b'<') {
-            return false;
+        let len = memchr::memchr(quote, &after[1..])?;
+        let value = &after[1..1 + len];
+        if memchr::memchr(b'<', value).is_some() {
+            return None;
         }
+        each(name, value);
+        n += 1;
         rest = &after[len + 2..];
     }
 }
@@ -473,20 +482,15 @@ impl<'a> Tags<'a> {
                 _ => {}
             }
             // The tag ends at the first '>' outside quotes.
-            let mut quote = 0u8;
-            let end = rest.iter().position(|&b| {
-                if quote != 0 {
-                    if b == quote {
-                        quote = 0;
-                    }
-                    false
-                } else if b == b'"' || b == b'\'' {
-                    quote = b;
-                    false
-                } else {
-                    b == b'>'
+            let mut end = 0;
+            loop {
+                end += memchr::memchr3(b'>', b'"', b'\'', &rest[end..])?;
+                let quote = rest[end];
+                if quote == b'>' {
+                    break;
                 }
-            })?;
+                end += 1 + memchr::memchr(quote, &rest[end + 1..])? + 1;
+            }
             self.at = start + end + 1;
             let body = &rest[..end];
             let closing = body.first() == Some(&b'/');
@@ -494,11 +498,25 @@ impl<'a> Tags<'a> {
             let body = if closing { &body[1..] } else if empty { &body[..body.len() - 1] } else { body };
             let name_len = body.iter().position(|b| b.is_ascii_whitespace()).unwrap_or(body.len());
             let (name, attrs) = body.split_at(name_len);
-            // Strict where a parser might be lenient: a malformed tag is calamine's to judge.
-            if !is_name(name) || !(if closing { trim_start(attrs).is_empty() } else { well_formed_attrs(attrs) }) {
+            // Strict where a parser might be lenient: a malformed tag (or one naming an
+            // attribute twice) is calamine's to judge.
+            if !is_name(name) || (closing && !trim_start(attrs).is_empty()) {
                 return None;
             }
-            return Some(Some(Tag { name, attrs, closing, empty }));
+            let mut parsed: [(&[u8], &[u8]); MAX_PARSED] = [(&[], &[]); MAX_PARSED];
+            let mut duplicate = false;
+            let mut k = 0;
+            let count = attributes(attrs, |key, value| {
+                if k < MAX_PARSED {
+                    duplicate |= parsed[..k].iter().any(|(seen, _)| *seen == key);
+                    parsed[k] = (key, value);
+                    k += 1;
+                }
+            })?;
+            if duplicate {
+                return None;
+            }
+            return Some(Some(Tag { name, attrs, parsed, count, closing, empty }));
         }
     }
 

@@ -201,3 +201,17 @@ fn a_sheet_cut_short_or_with_comments_reads_the_same_both_ways() {
     assert!(!fast_path_reads(&cut, &ReadLimits::default()));
     both_ways(&cut, "cut.xlsx");
 }
+
+#[test]
+fn odd_but_valid_markup_and_duplicate_attributes_read_the_same_both_ways() {
+    let mut plain = scorecard_book();
+    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    // '>' inside an attribute value, single quotes, spaces around '=': valid XML, read fast.
+    let odd = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<row r=\"3\"", "<row note='a>b' r = \"3\"")]);
+    assert!(fast_path_reads(&odd, &ReadLimits::default()));
+    both_ways(&odd, "odd.xlsx");
+    // An attribute named twice is not well-formed: calamine's call.
+    let dup = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<c r=\"B3\"", "<c t=\"s\" t=\"n\" r=\"B3\"")]);
+    assert!(!fast_path_reads(&dup, &ReadLimits::default()));
+    both_ways(&dup, "dup.xlsx");
+}
