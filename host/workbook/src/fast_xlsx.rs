@@ -130,6 +130,8 @@ fn shared_strings(xml: &[u8]) -> Option<Vec<String>> {
     let (mut current, mut in_si, mut in_phonetic) = (String::new(), false, false);
     while let Some(tag) = tags.next()? {
         match (tag.name, tag.closing) {
+            // Nested entries or phonetic runs: well-formed maybe, but not a table to guess at.
+            (b"si", false) | (b"rPh", false) if in_phonetic || (tag.name == b"si" && in_si) => return None,
             (b"si", false) if tag.empty => out.push(String::new()),
             (b"si", false) => {
                 in_si = true;
@@ -296,6 +298,8 @@ fn inline_string(tags: &mut Tags<'_>) -> Option<String> {
         let tag = tags.next()??;
         match (tag.name, tag.closing) {
             (b"is", true) => return Some(s),
+            (b"is", false) => return None,
+            (b"rPh", false) if phonetic => return None,
             (b"rPh", false) => phonetic = !tag.empty,
             (b"rPh", true) => phonetic = false,
             (b"t", false) if !phonetic && !tag.empty => s.push_str(&unescape(tags.text_until(b"t")?)?),
@@ -454,17 +458,22 @@ fn trim_end(b: &[u8]) -> &[u8] {
 struct Tags<'a> {
     xml: &'a [u8],
     at: usize,
+    /// Elements open at `at`: every end tag must close the innermost one.
+    open: Vec<&'a [u8]>,
 }
 
 impl<'a> Tags<'a> {
     fn new(xml: &'a [u8]) -> Self {
-        Tags { xml, at: 0 }
+        Tags { xml, at: 0, open: Vec::with_capacity(16) }
     }
 
     #[allow(clippy::should_implement_trait)]
     fn next(&mut self) -> Option<Option<Tag<'a>>> {
         loop {
-            let Some(lt) = memchr::memchr(b'<', &self.xml[self.at..]) else { return Some(None) };
+            let Some(lt) = memchr::memchr(b'<', &self.xml[self.at..]) else {
+                // The end: well-formed only if every element was closed.
+                return self.open.is_empty().then_some(None);
+            };
             let start = self.at + lt + 1;
             let rest = &self.xml[start..];
             match rest.first()? {
@@ -516,6 +525,13 @@ impl<'a> Tags<'a> {
             if duplicate {
                 return None;
             }
+            if closing {
+                if self.open.pop() != Some(name) {
+                    return None;
+                }
+            } else if !empty {
+                self.open.push(name);
+            }
             return Some(Some(Tag { name, attrs, parsed, count, closing, empty }));
         }
     }
@@ -532,6 +548,9 @@ impl<'a> Tags<'a> {
         let after = &close[2 + name.len()..];
         let gt = after.iter().position(|&b| b == b'>')?;
         if !after[..gt].iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        if self.open.pop() != Some(name) {
             return None;
         }
         self.at += lt + 2 + name.len() + gt + 1;

@@ -215,3 +215,17 @@ fn odd_but_valid_markup_and_duplicate_attributes_read_the_same_both_ways() {
     assert!(!fast_path_reads(&dup, &ReadLimits::default()));
     both_ways(&dup, "dup.xlsx");
 }
+
+#[test]
+fn nested_or_unclosed_elements_read_the_same_both_ways() {
+    // Found by the xlsx_xml fuzz target: a shared string nested in another, and
+    // elements left open. Both go to calamine.
+    let mut plain = scorecard_book();
+    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let nested = rewrite(&mut plain, &[("xl/sharedStrings.xml", "<si><t>得分</t></si>", "<si><t>得</t><si><t>分</t></si></si>")]);
+    assert!(!fast_path_reads(&nested, &ReadLimits::default()));
+    both_ways(&nested, "nested.xlsx");
+    let unclosed = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<c r=\"B3\"><v>1.5</v></c>", "<c r=\"B3\"><v>1.5</v>")]);
+    assert!(!fast_path_reads(&unclosed, &ReadLimits::default()));
+    both_ways(&unclosed, "unclosed.xlsx");
+}
