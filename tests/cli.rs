@@ -323,3 +323,23 @@ fn results_keep_input_order_whatever_the_number_of_jobs() {
     let again: Vec<&str> = j["results"].as_array().unwrap().iter().map(|r| r["file"].as_str().unwrap()).collect();
     assert_eq!(again, files);
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_crash_kaohe() {
+    // `kaohe score … --json | head -c 100`: the JSON (about 90 KB) outgrows the pipe,
+    // the reader goes away, and kaohe still ends normally with the scoring's exit code.
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["score", "--json", s(&samples())])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(String::from_utf8_lossy(&first).starts_with('{'));
+}

@@ -17,6 +17,24 @@ use kaohe::{output, report, template};
 ///
 /// Exit status: 0 when every file scored cleanly, 1 when any file had an error
 /// (all others are still scored and written), 2 for usage errors.
+/// `println!` for results on stdout that does not panic when the reader has gone
+/// (`kaohe score … | head`): once a write fails, further output is dropped and the
+/// run finishes normally, its exit code still saying how scoring went.
+macro_rules! out {
+    () => { emit(format_args!("")) };
+    ($($arg:tt)*) => { emit(format_args!($($arg)*)) };
+}
+
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn emit(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if !STDOUT_CLOSED.load(Ordering::Relaxed) && writeln!(std::io::stdout().lock(), "{args}").is_err() {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
 #[derive(Parser)]
 #[command(name = "kaohe", version, about, long_about)]
 struct Cli {
@@ -245,7 +263,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 output::write_atomic(out, &w.finish()?).with_context(|| format!("writing the summary {}", out.display()))?;
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&kaohe::json::score_output(&refs, &results))?);
+                out!("{}", serde_json::to_string_pretty(&kaohe::json::score_output(&refs, &results))?);
             } else {
                 print_results(&results, output.as_deref());
             }
@@ -265,7 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 output::write_atomic(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&kaohe::compare::json(a, b, &changes, &pairs))?);
+                out!("{}", serde_json::to_string_pretty(&kaohe::compare::json(a, b, &changes, &pairs))?);
             } else {
                 print_comparison(a, b, &changes, &pairs, output.as_deref());
             }
@@ -283,7 +301,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 output::write_atomic(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&kaohe::province::json(&m, &cities))?);
+                out!("{}", serde_json::to_string_pretty(&kaohe::province::json(&m, &cities))?);
             } else {
                 print_province(&cities, output.as_deref());
             }
@@ -292,14 +310,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rubric(RubricCommand::Pin { path }) => {
             let bytes = std::fs::read(&path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
             let r = catalog.load_bytes(&bytes, &path.display().to_string())?;
-            println!("# {} {} ({}), {}", r.info.id, r.info.version, r.info.title, kaohe::level_name(r.info.level));
-            println!("{{ path = {:?}, sha256 = \"{}\" }}", path.display().to_string(), r.sha256);
+            out!("# {} {} ({}), {}", r.info.id, r.info.version, r.info.title, kaohe::level_name(r.info.level));
+            out!("{{ path = {:?}, sha256 = \"{}\" }}", path.display().to_string(), r.sha256);
             Ok(ExitCode::SUCCESS)
         }
         Command::Rubric(RubricCommand::Show { rubric, json }) => {
             let r = catalog.resolve(Some(&rubric)).map_err(|e| usage(format!("{e:#}")))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&describe_json(&r))?);
+                out!("{}", serde_json::to_string_pretty(&describe_json(&r))?);
             } else {
                 print!("{}", describe_text(&r));
             }
@@ -369,12 +387,12 @@ fn list_rubrics(catalog: &Catalog, files: &[PathBuf], json: bool) -> Result<Exit
     if json {
         let errs: Vec<_> = errors.iter().map(|e| json!({"origin": e.origin, "error": format!("{:#}", e.error)})).collect();
         let list: Vec<_> = rubrics.iter().map(describe).collect();
-        println!("{}", serde_json::to_string_pretty(&json!({"rubrics": list, "errors": errs}))?);
+        out!("{}", serde_json::to_string_pretty(&json!({"rubrics": list, "errors": errs}))?);
     } else {
-        println!("{:<24} {:<8} {:<16} {:>5} {:>12}  {:<64}  ORIGIN", "ID", "VERSION", "LEVEL", "ITEMS", "POINTS", "SHA-256");
+        out!("{:<24} {:<8} {:<16} {:>5} {:>12}  {:<64}  ORIGIN", "ID", "VERSION", "LEVEL", "ITEMS", "POINTS", "SHA-256");
         for r in &rubrics {
             let i = &r.info;
-            println!(
+            out!(
                 "{:<24} {:<8} {:<16} {:>5} {:>12}  {}  {}",
                 i.id,
                 i.version,
@@ -433,8 +451,8 @@ impl Progress {
 fn print_results(results: &[FileResult], output: Option<&Path>) {
     for r in results {
         match (&r.assessment, r.ok()) {
-            (Some(a), true) => println!("{:<10} {:<28} {:>7.2}  {}", r.county, r.center, a.total, a.grade),
-            _ => println!("{:<10} {:<28} {:>7}  未评分 ({})", r.county, r.center, "-", r.file),
+            (Some(a), true) => out!("{:<10} {:<28} {:>7.2}  {}", r.county, r.center, a.total, a.grade),
+            _ => out!("{:<10} {:<28} {:>7}  未评分 ({})", r.county, r.center, "-", r.file),
         }
     }
     const PER_CODE: usize = 5;
@@ -470,20 +488,20 @@ fn print_comparison(
     pairs: &[kaohe::compare::Pair],
     output: Option<&Path>,
 ) {
-    println!("A: {} {}  B: {} {}", a.info.id, a.info.version, b.info.id, b.info.version);
-    println!("{} changes between the rubrics:", changes.len());
+    out!("A: {} {}  B: {} {}", a.info.id, a.info.version, b.info.id, b.info.version);
+    out!("{} changes between the rubrics:", changes.len());
     for c in changes {
-        println!("  {:<8} {:<6} {} → {}", c.label, c.item, kaohe::clip(&c.a, 30), kaohe::clip(&c.b, 30));
+        out!("  {:<8} {:<6} {} → {}", c.label, c.item, kaohe::clip(&c.a, 30), kaohe::clip(&c.b, 30));
     }
-    println!();
-    println!("{:<10} {:<28} {:>8} {:>8} {:>8}  GRADE A → GRADE B", "COUNTY", "CENTER", "TOTAL A", "TOTAL B", "CHANGE");
+    out!();
+    out!("{:<10} {:<28} {:>8} {:>8} {:>8}  GRADE A → GRADE B", "COUNTY", "CENTER", "TOTAL A", "TOTAL B", "CHANGE");
     for p in pairs {
         let total = |r: &FileResult| r.assessment.as_ref().filter(|_| r.ok()).map(|x| (x.total, x.grade.clone()));
         match (total(&p.a), total(&p.b)) {
             (Some((x, gx)), Some((y, gy))) => {
-                println!("{:<10} {:<28} {:>8.2} {:>8.2} {:>+8.2}  {gx} → {gy}", p.a.county, p.a.center, x, y, y - x)
+                out!("{:<10} {:<28} {:>8.2} {:>8.2} {:>+8.2}  {gx} → {gy}", p.a.county, p.a.center, x, y, y - x)
             }
-            _ => println!("{:<10} {:<28} {:>8} {:>8} {:>8}  (see findings)", p.a.county, p.a.center, "-", "-", "-"),
+            _ => out!("{:<10} {:<28} {:>8} {:>8} {:>8}  (see findings)", p.a.county, p.a.center, "-", "-", "-"),
         }
     }
     for p in pairs {
@@ -500,7 +518,7 @@ fn print_comparison(
 
 fn print_province(cities: &[kaohe::province::CityReport], output: Option<&Path>) {
     let grades = kaohe::province::grade_labels(cities);
-    println!("{:<14} {:<28} {:>6} {:>7} {:>7} {:>8}  {}", "CITY", "RUBRIC", "UNITS", "SCORED", "ERRORS", "MEAN", grades.join(" "));
+    out!("{:<14} {:<28} {:>6} {:>7} {:>7} {:>8}  {}", "CITY", "RUBRIC", "UNITS", "SCORED", "ERRORS", "MEAN", grades.join(" "));
     for c in cities {
         let groups: Vec<Option<usize>> = if c.rubrics.is_empty() { vec![None] } else { (0..c.rubrics.len()).map(Some).collect() };
         for k in groups {
@@ -508,7 +526,7 @@ fn print_province(cities: &[kaohe::province::CityReport], output: Option<&Path>)
             let id = k.map(|k| format!("{} {}", c.rubrics[k].info.id, c.rubrics[k].info.version)).unwrap_or_else(|| "-".into());
             let mean = s.mean.map(|m| format!("{m:.2}")).unwrap_or_else(|| "-".into());
             let counts: Vec<String> = s.per_grade.iter().map(|n| n.to_string()).collect();
-            println!("{:<14} {:<28} {:>6} {:>7} {:>7} {:>8}  {}", c.name, id, s.units, s.scored, s.errors, mean, counts.join(" "));
+            out!("{:<14} {:<28} {:>6} {:>7} {:>7} {:>8}  {}", c.name, id, s.units, s.scored, s.errors, mean, counts.join(" "));
         }
         for p in &c.problems {
             for f in &p.findings {
