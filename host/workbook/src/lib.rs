@@ -185,10 +185,7 @@ pub fn read_bytes_reference(bytes: &[u8], path: &Path, limits: &ReadLimits) -> R
 #[doc(hidden)]
 #[allow(clippy::type_complexity)]
 pub fn sheet_cells(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -> Result<Vec<(String, bool, Vec<((u32, u32), Data)>, Vec<(u32, u32)>)>, ReadError> {
-    let sheets = match open(bytes, path, limits, &mut Vec::new(), fast)? {
-        Opened::Fast(sheets) => sheets,
-        Opened::Book(mut book) => load_sheets(&mut book, limits)?,
-    };
+    let sheets = read_sheets(bytes, path, limits, &mut Vec::new(), fast)?;
     Ok(sheets
         .into_iter()
         .map(|s| {
@@ -208,10 +205,7 @@ pub fn fast_path_reads(bytes: &[u8], limits: &ReadLimits) -> bool {
 
 fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -> Result<Scorecard, ReadError> {
     let mut card = Scorecard::default();
-    let sheets = match open(bytes, path, limits, &mut card.warnings, fast)? {
-        Opened::Fast(sheets) => sheets,
-        Opened::Book(mut book) => load_sheets(&mut book, limits)?,
-    };
+    let sheets = read_sheets(bytes, path, limits, &mut card.warnings, fast)?;
     if let Some(meta) = sheets.iter().find(|s| s.name == META_SHEET) {
         card.rubric_mark = read_mark(&meta.range);
     }
@@ -325,14 +319,9 @@ fn check_zip<'a>(bytes: &'a [u8], limits: &ReadLimits) -> Result<zip::ZipArchive
     Ok(zip)
 }
 
-/// A workbook opened: its sheets already read by the fast xlsx path, or a calamine reader.
-#[allow(clippy::large_enum_variant)]
-enum Opened<'a> {
-    Fast(Vec<SheetData>),
-    Book(Sheets<Cursor<&'a [u8]>>),
-}
-
-fn open<'a>(bytes: &'a [u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>, fast: bool) -> Result<Opened<'a>, ReadError> {
+/// Every worksheet of a workbook: by the fast xlsx path where it applies (and `fast`),
+/// else by calamine, after sniffing the real format from the bytes.
+fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>, fast: bool) -> Result<Vec<SheetData>, ReadError> {
     const ZIP: &[u8] = b"PK\x03\x04";
     const CFB: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     if bytes.is_empty() {
@@ -356,7 +345,7 @@ fn open<'a>(bytes: &'a [u8], path: &Path, limits: &ReadLimits, warnings: &mut Ve
         if ext != "xls" {
             warnings.push(mismatch(".xls"));
         }
-        return calamine::open_workbook_from_rs(cursor()).map(|b| Opened::Book(Sheets::Xls(b))).map_err(|e| err(e.to_string()));
+        return load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xls).map_err(|e| err(e.to_string()))?, limits);
     }
     if !bytes.starts_with(ZIP) {
         return Err(fail("not-a-workbook", "这不是 Excel/WPS/ODS 工作簿文件，请确认文件类型"));
@@ -371,15 +360,15 @@ fn open<'a>(bytes: &'a [u8], path: &Path, limits: &ReadLimits, warnings: &mut Ve
         _ => {}
     }
     if is_ods {
-        return calamine::open_workbook_from_rs(cursor()).map(|b| Opened::Book(Sheets::Ods(b))).map_err(|e| err(e.to_string()));
+        return load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Ods).map_err(|e| err(e.to_string()))?, limits);
     }
     if ext == "xlsb" {
-        return calamine::open_workbook_from_rs(cursor()).map(|b| Opened::Book(Sheets::Xlsb(b))).map_err(|e| err(e.to_string()));
+        return load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsb).map_err(|e| err(e.to_string()))?, limits);
     }
     if fast && let Some(sheets) = fast_xlsx::read(&mut zip, limits) {
-        return sheets.map(Opened::Fast);
+        return sheets;
     }
-    calamine::open_workbook_from_rs(cursor()).map(|b| Opened::Book(Sheets::Xlsx(b))).map_err(|e| err(e.to_string()))
+    load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsx).map_err(|e| err(e.to_string()))?, limits)
 }
 
 const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
