@@ -15,7 +15,7 @@
 //! entry is read with a cap, and the cell count is checked as cells arrive.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use calamine::{Cell, Data, Range};
 
@@ -24,16 +24,16 @@ use crate::{ReadError, ReadLimits, SheetData, too_big};
 type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 
 /// The worksheets of an xlsx, or `None` to let calamine read it.
-pub(crate) fn read(zip: &mut Zip<'_>, limits: &ReadLimits) -> Option<Result<Vec<SheetData>, ReadError>> {
-    let rels = relationships(&entry(zip, "xl/_rels/workbook.xml.rels", limits)?)?;
-    let sheets = workbook_sheets(&entry(zip, "xl/workbook.xml", limits)?)?;
+pub(crate) fn read<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, limits: &ReadLimits) -> Option<Result<Vec<SheetData>, ReadError>> {
+    let rels = relationships(&entry(bytes, zip, "xl/_rels/workbook.xml.rels", limits)?)?;
+    let sheets = workbook_sheets(&entry(bytes, zip, "xl/workbook.xml", limits)?)?;
     let target = |kind: &str| rels.iter().find(|r| r.kind.ends_with(kind)).map(|r| r.path.clone());
     let strings = match target("/sharedStrings") {
-        Some(p) => shared_strings(&entry(zip, &p, limits)?)?,
+        Some(p) => shared_strings(&entry(bytes, zip, &p, limits)?)?,
         None => Vec::new(),
     };
     let plain = match target("/styles") {
-        Some(p) => plain_number_styles(&entry(zip, &p, limits)?)?,
+        Some(p) => plain_number_styles(&entry(bytes, zip, &p, limits)?)?,
         None => vec![true],
     };
     let mut out = Vec::new();
@@ -43,7 +43,7 @@ pub(crate) fn read(zip: &mut Zip<'_>, limits: &ReadLimits) -> Option<Result<Vec<
             // Chart and dialog sheets hold no cells; calamine leaves them out too.
             continue;
         }
-        let xml = entry_until(zip, &rel.path, limits, b"</sheetData>")?;
+        let xml = entry_until(bytes, zip, &rel.path, limits, b"</sheetData>")?;
         match cells(&xml, &strings, &plain, limits, &sheet.name)? {
             Ok((range, uncached)) => out.push(SheetData { name: sheet.name, visible: sheet.visible, range, uncached }),
             Err(e) => return Some(Err(e)),
@@ -52,34 +52,97 @@ pub(crate) fn read(zip: &mut Zip<'_>, limits: &ReadLimits) -> Option<Result<Vec<
     Some(Ok(out))
 }
 
-/// One zip entry's bytes, at most the unzipped-size limit; `None` if absent or unreadable.
-fn entry(zip: &mut Zip<'_>, name: &str, limits: &ReadLimits) -> Option<Vec<u8>> {
-    let file = zip.by_name(name).ok()?;
-    // The declared size is the file's word, not a fact: reserve at most 1 MiB up front.
-    let mut out = Vec::with_capacity(file.size().min(1 << 20) as usize);
-    file.take(limits.max_unzipped_bytes).read_to_end(&mut out).ok()?;
-    Some(out)
+/// One zip entry's bytes, at most the unzipped-size limit, its CRC checked;
+/// `None` if absent, unreadable or anything but stored or deflated.
+fn entry<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str, limits: &ReadLimits) -> Option<Vec<u8>> {
+    let (data, size, crc) = raw_entry(bytes, zip, name)?;
+    let out = match data {
+        Raw::Stored(b) => b.to_vec(),
+        Raw::Deflated(b) => inflate(b, size, limits, None)?,
+    };
+    (out.len() as u64 == size && crc32fast::hash(&out) == crc).then_some(out)
 }
 
 /// Like [`entry`], but stops inflating once `end` has been read: a worksheet's
 /// cells end at `</sheetData>`, and what follows (data validations, conditional
-/// formats, print settings) is often as large again.
-fn entry_until(zip: &mut Zip<'_>, name: &str, limits: &ReadLimits, end: &[u8]) -> Option<Vec<u8>> {
-    let file = zip.by_name(name).ok()?;
-    let mut reader = file.take(limits.max_unzipped_bytes);
-    let mut out = Vec::with_capacity(64 << 10);
-    let mut chunk = [0u8; 16 << 10];
-    loop {
-        let n = reader.read(&mut chunk).ok()?;
-        if n == 0 {
-            return Some(out);
-        }
-        let from = out.len().saturating_sub(end.len());
-        out.extend_from_slice(&chunk[..n]);
-        if memchr::memmem::find(&out[from..], end).is_some() {
-            return Some(out);
-        }
+/// formats, print settings) is often as large again. The CRC is checked only
+/// when the whole entry was read.
+fn entry_until<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str, limits: &ReadLimits, end: &[u8]) -> Option<Vec<u8>> {
+    let (data, size, crc) = raw_entry(bytes, zip, name)?;
+    let out = match data {
+        Raw::Stored(b) => b.to_vec(),
+        Raw::Deflated(b) => inflate(b, size, limits, Some(end))?,
+    };
+    if memchr::memmem::find(&out, end).is_none() && (out.len() as u64 != size || crc32fast::hash(&out) != crc) {
+        return None;
     }
+    Some(out)
+}
+
+enum Raw<'a> {
+    Stored(&'a [u8]),
+    Deflated(&'a [u8]),
+}
+
+/// An entry's packed bytes, straight from the workbook's bytes, with its declared size and CRC.
+fn raw_entry<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str) -> Option<(Raw<'a>, u64, u32)> {
+    let index = zip.index_for_name(name)?;
+    let file = zip.by_index_raw(index).ok()?;
+    if file.encrypted() {
+        return None;
+    }
+    let start = usize::try_from(file.data_start()?).ok()?;
+    let packed = bytes.get(start..start.checked_add(usize::try_from(file.compressed_size()).ok()?)?)?;
+    let data = match file.compression() {
+        zip::CompressionMethod::Stored if file.size() == file.compressed_size() => Raw::Stored(packed),
+        zip::CompressionMethod::Deflated => Raw::Deflated(packed),
+        _ => return None,
+    };
+    Some((data, file.size(), file.crc32()))
+}
+
+thread_local! {
+    /// One decompressor per thread, reset for each entry: its state and window
+    /// are allocated once instead of for every part of every workbook.
+    static INFLATE: std::cell::RefCell<flate2::Decompress> = std::cell::RefCell::new(flate2::Decompress::new(false));
+}
+
+/// Inflate a raw deflate stream to its end (or, with `until`, until that text
+/// has come out), at most the unzipped-size limit; `None` for a stream that is
+/// corrupt, ends early or grows past the limit.
+fn inflate(mut input: &[u8], size: u64, limits: &ReadLimits, until: Option<&[u8]>) -> Option<Vec<u8>> {
+    use flate2::{FlushDecompress, Status};
+    // The declared size is the file's word, not a fact: reserve at most 1 MiB up front.
+    let limit = usize::try_from(limits.max_unzipped_bytes).unwrap_or(usize::MAX);
+    let step = if until.is_some() { 4 << 10 } else { (size.min(1 << 20) as usize).max(4 << 10) };
+    INFLATE.with(|d| {
+        let mut d = d.try_borrow_mut().ok()?;
+        d.reset(false);
+        let mut out: Vec<u8> = Vec::new();
+        loop {
+            let len = out.len();
+            if len >= limit {
+                return None;
+            }
+            out.resize(len + step.min(limit - len), 0);
+            let (before_in, before_out) = (d.total_in(), d.total_out());
+            let status = d.decompress(input, &mut out[len..], FlushDecompress::None).ok()?;
+            let (used, made) = ((d.total_in() - before_in) as usize, (d.total_out() - before_out) as usize);
+            input = &input[used..];
+            out.truncate(len + made);
+            if let Some(end) = until
+                && memchr::memmem::find(&out[len.saturating_sub(end.len())..], end).is_some()
+            {
+                return Some(out);
+            }
+            match status {
+                Status::StreamEnd => return Some(out),
+                // No progress with input left or none to give: truncated or corrupt.
+                _ if used == 0 && made == 0 => return None,
+                _ => {}
+            }
+        }
+    })
 }
 
 struct Rel {
@@ -329,12 +392,19 @@ fn cell_ref(r: &[u8]) -> Option<(u32, u32)> {
 /// XML text with the five predefined entities and character references
 /// resolved; `None` for anything else (an `_xHHHH_` escape included).
 fn unescape(raw: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
-    let s = std::str::from_utf8(raw).ok()?;
     // `_xHHHH_` escapes and carriage returns (line-end normalisation) are calamine's to handle.
-    if memchr::memchr_iter(b'_', raw).any(|i| raw.get(i + 1) == Some(&b'x')) || memchr::memchr(b'\r', raw).is_some() {
-        return None;
+    // One pass over the (short) text instead of a search per character.
+    let mut amp = false;
+    for (i, &b) in raw.iter().enumerate() {
+        match b {
+            b'\r' => return None,
+            b'_' if raw.get(i + 1) == Some(&b'x') => return None,
+            b'&' => amp = true,
+            _ => {}
+        }
     }
-    if !s.contains('&') {
+    let s = std::str::from_utf8(raw).ok()?;
+    if !amp {
         return Some(std::borrow::Cow::Borrowed(s));
     }
     let mut out = String::with_capacity(s.len());
@@ -367,32 +437,39 @@ fn unescape(raw: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
 /// A start, end or empty-element tag.
 struct Tag<'a> {
     name: &'a [u8],
-    /// The attributes' source text.
+    /// The attributes' source text (already checked well-formed).
     attrs: &'a [u8],
-    /// The first attributes, parsed: (name, raw value).
-    parsed: [(&'a [u8], &'a [u8]); MAX_PARSED],
+    /// The first attributes, as offsets into `attrs`: (key start, key end, value start, value end).
+    parsed: [[u32; 4]; MAX_PARSED],
     count: usize,
     closing: bool,
     /// `<x/>`.
     empty: bool,
 }
 
-/// Attributes kept parsed per tag; a tag with more is searched in its source text.
-const MAX_PARSED: usize = 6;
+/// Attributes kept parsed per tag (a `<c>` has at most three); a tag with more
+/// is searched in its source text.
+const MAX_PARSED: usize = 4;
+
+/// Attributes a tag may have at all on the fast path (each checked against the others).
+const MAX_ATTRIBUTES: usize = 16;
 
 impl<'a> Tag<'a> {
     /// An attribute's raw value (not unescaped).
     fn attr_raw(&self, key: &[u8]) -> Option<&'a [u8]> {
-        if let Some((_, v)) = self.parsed[..self.count.min(MAX_PARSED)].iter().find(|(k, _)| *k == key) {
-            return Some(v);
+        let attrs = self.attrs;
+        for p in &self.parsed[..self.count.min(MAX_PARSED)] {
+            if same(&attrs[p[0] as usize..p[1] as usize], key) {
+                return Some(&attrs[p[2] as usize..p[3] as usize]);
+            }
         }
         if self.count <= MAX_PARSED {
             return None;
         }
         let mut found = None;
-        attributes(self.attrs, |k, v| {
-            if k == key && found.is_none() {
-                found = Some(v);
+        attributes(attrs, |k, v| {
+            if found.is_none() && same(&attrs[k], key) {
+                found = Some(&attrs[v]);
             }
         })?;
         found
@@ -404,56 +481,94 @@ impl<'a> Tag<'a> {
     }
 }
 
-/// An XML name as spreadsheets use them: ASCII letters, digits, `_ : . -`, or non-ASCII.
-fn is_name(b: &[u8]) -> bool {
-    !b.is_empty()
-        && !b[0].is_ascii_digit()
-        && !matches!(b[0], b'-' | b'.')
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'.' | b'-') || c >= 0x80)
+/// Byte-slice equality for the short names compared here, without a call to `memcmp`.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// A byte that may appear in an XML name as spreadsheets use them: ASCII
+/// letters, digits, `_ : . -`, or non-ASCII.
+#[inline]
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'.' | b'-') || c >= 0x80
+}
+
+/// Whether a name may start with this byte (not a digit, `-` or `.`).
+#[inline]
+fn is_name_start(c: u8) -> bool {
+    is_name_byte(c) && !c.is_ascii_digit() && !matches!(c, b'-' | b'.')
+}
+
+/// The end of the name starting at `at` (`at` if there is none).
+#[inline]
+fn name_end(b: &[u8], mut at: usize) -> usize {
+    if b.get(at).is_some_and(|&c| is_name_start(c)) {
+        at += 1;
+        while b.get(at).is_some_and(|&c| is_name_byte(c)) {
+            at += 1;
+        }
+    }
+    at
+}
+
+#[inline]
+fn skip_space(b: &[u8], mut at: usize) -> usize {
+    while b.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    at
 }
 
 /// Walk `name="value"` pairs, each after whitespace, values quoted and free of
-/// `<`; `None` (malformed) for anything else. Returns how many there were.
-fn attributes<'a>(mut rest: &'a [u8], mut each: impl FnMut(&'a [u8], &'a [u8])) -> Option<usize> {
+/// `<`, up to the end of `rest` (trailing whitespace allowed); `None` (malformed)
+/// for anything else. `each` gets the key's and the value's ranges in `rest`.
+/// Returns how many there were.
+fn attributes(rest: &[u8], mut each: impl FnMut(std::ops::Range<usize>, std::ops::Range<usize>)) -> Option<usize> {
     let mut n = 0;
+    let mut at = 0;
     loop {
-        let trimmed = trim_start(rest);
-        if trimmed.is_empty() {
+        let key = skip_space(rest, at);
+        if key == rest.len() {
             return Some(n);
         }
-        if trimmed.len() == rest.len() {
-            // No whitespace before this attribute.
-            return None;
-        }
-        let eq = memchr::memchr(b'=', trimmed)?;
-        let name = trim_end(&trimmed[..eq]);
-        if !is_name(name) {
-            return None;
-        }
-        let after = trim_start(&trimmed[eq + 1..]);
-        let quote = *after.first()?;
-        if quote != b'"' && quote != b'\'' {
-            return None;
-        }
-        let len = memchr::memchr(quote, &after[1..])?;
-        let value = &after[1..1 + len];
-        if memchr::memchr(b'<', value).is_some() {
-            return None;
-        }
-        each(name, value);
+        let (range_k, range_v, next) = attribute(rest, at, key)?;
+        each(range_k, range_v);
         n += 1;
-        rest = &after[len + 2..];
+        at = next;
     }
 }
 
-fn trim_start(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
-    &b[n..]
-}
-
-fn trim_end(b: &[u8]) -> &[u8] {
-    let n = b.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
-    &b[..b.len() - n]
+/// One attribute starting at `key`, after whitespace that began at `at`:
+/// its key and value ranges and where it ends; `None` if malformed.
+#[inline]
+fn attribute(b: &[u8], at: usize, key: usize) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>, usize)> {
+    if key == at {
+        // No whitespace before this attribute.
+        return None;
+    }
+    let key_end = name_end(b, key);
+    if key_end == key {
+        return None;
+    }
+    let eq = skip_space(b, key_end);
+    if b.get(eq) != Some(&b'=') {
+        return None;
+    }
+    let open = skip_space(b, eq + 1);
+    let quote = *b.get(open)?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let mut close = open + 1;
+    loop {
+        match *b.get(close)? {
+            c if c == quote => break,
+            b'<' => return None,
+            _ => close += 1,
+        }
+    }
+    Some((key..key_end, open + 1..close, close + 1))
 }
 
 /// Tags of an XML document in order. `next` gives `None` (outer) where the
@@ -473,9 +588,14 @@ impl<'a> Tags<'a> {
     #[allow(clippy::should_implement_trait)]
     fn next(&mut self) -> Option<Option<Tag<'a>>> {
         loop {
-            let Some(lt) = memchr::memchr(b'<', &self.xml[self.at..]) else {
-                // The end: well-formed only if every element was closed.
-                return self.open.is_empty().then_some(None);
+            let lt = if self.xml.get(self.at) == Some(&b'<') {
+                0
+            } else {
+                let Some(lt) = memchr::memchr(b'<', &self.xml[self.at..]) else {
+                    // The end: well-formed only if every element was closed.
+                    return self.open.is_empty().then_some(None);
+                };
+                lt
             };
             let start = self.at + lt + 1;
             let rest = &self.xml[start..];
@@ -493,43 +613,47 @@ impl<'a> Tags<'a> {
                 b'!' => return None,
                 _ => {}
             }
-            // The tag ends at the first '>' outside quotes.
-            let mut end = 0;
-            loop {
-                end += memchr::memchr3(b'>', b'"', b'\'', &rest[end..])?;
-                let quote = rest[end];
-                if quote == b'>' {
-                    break;
-                }
-                end += 1 + memchr::memchr(quote, &rest[end + 1..])? + 1;
-            }
-            self.at = start + end + 1;
-            let body = &rest[..end];
-            let closing = body.first() == Some(&b'/');
-            let empty = !closing && body.last() == Some(&b'/');
-            let body = if closing { &body[1..] } else if empty { &body[..body.len() - 1] } else { body };
-            let name_len = body.iter().position(|b| b.is_ascii_whitespace()).unwrap_or(body.len());
-            let (name, attrs) = body.split_at(name_len);
             // Strict where a parser might be lenient: a malformed tag (or one naming an
             // attribute twice) is calamine's to judge.
-            if !is_name(name) || (closing && !trim_start(attrs).is_empty()) {
+            let closing = rest[0] == b'/';
+            let name_at = usize::from(closing);
+            let name_to = name_end(rest, name_at);
+            if name_to == name_at {
                 return None;
             }
-            let mut parsed: [(&[u8], &[u8]); MAX_PARSED] = [(&[], &[]); MAX_PARSED];
-            let mut duplicate = false;
-            let mut k = 0;
-            let count = attributes(attrs, |key, value| {
-                if k < MAX_PARSED {
-                    duplicate |= parsed[..k].iter().any(|(seen, _)| *seen == key);
-                    parsed[k] = (key, value);
-                    k += 1;
+            let mut parsed = [[0u32; 4]; MAX_PARSED];
+            let mut keys: [&[u8]; MAX_ATTRIBUTES] = [&[]; MAX_ATTRIBUTES];
+            let mut count = 0;
+            let mut at = name_to;
+            let (end, empty) = loop {
+                let next = skip_space(rest, at);
+                match *rest.get(next)? {
+                    b'>' => break (next, false),
+                    b'/' if !closing && rest.get(next + 1) == Some(&b'>') => break (next, true),
+                    _ if closing => return None,
+                    _ => {}
                 }
-            })?;
-            if duplicate {
+                let (k, v, after) = attribute(rest, at, next)?;
+                let key = &rest[k.clone()];
+                if count == MAX_ATTRIBUTES || keys[..count].iter().any(|seen| same(seen, key)) {
+                    return None;
+                }
+                keys[count] = key;
+                if count < MAX_PARSED {
+                    let base = name_to;
+                    parsed[count] = [(k.start - base) as u32, (k.end - base) as u32, (v.start - base) as u32, (v.end - base) as u32];
+                }
+                count += 1;
+                at = after;
+            };
+            self.at = start + end + if empty { 2 } else { 1 };
+            let name = &rest[name_at..name_to];
+            let attrs = &rest[name_to..end];
+            if u32::try_from(attrs.len()).is_err() {
                 return None;
             }
             if closing {
-                if self.open.pop() != Some(name) {
+                if !self.open.pop().is_some_and(|open| same(open, name)) {
                     return None;
                 }
             } else if !empty {
@@ -553,7 +677,7 @@ impl<'a> Tags<'a> {
         if !after[..gt].iter().all(u8::is_ascii_whitespace) {
             return None;
         }
-        if self.open.pop() != Some(name) {
+        if !self.open.pop().is_some_and(|open| same(open, name)) {
             return None;
         }
         self.at += lt + 2 + name.len() + gt + 1;

@@ -200,7 +200,7 @@ pub fn sheet_cells(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -
 /// Whether the fast xlsx path reads this workbook (rather than handing it to calamine).
 #[doc(hidden)]
 pub fn fast_path_reads(bytes: &[u8], limits: &ReadLimits) -> bool {
-    check_zip(bytes, limits).is_ok_and(|mut zip| fast_xlsx::read(&mut zip, limits).is_some())
+    check_zip(bytes, limits).is_ok_and(|mut zip| fast_xlsx::read(bytes, &mut zip, limits).is_some())
 }
 
 fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -> Result<Scorecard, ReadError> {
@@ -365,7 +365,7 @@ fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Ve
     if ext == "xlsb" {
         return load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsb).map_err(|e| err(e.to_string()))?, limits);
     }
-    if fast && let Some(sheets) = fast_xlsx::read(&mut zip, limits) {
+    if fast && let Some(sheets) = fast_xlsx::read(bytes, &mut zip, limits) {
         return sheets;
     }
     load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsx).map_err(|e| err(e.to_string()))?, limits)
