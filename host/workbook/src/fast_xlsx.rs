@@ -113,7 +113,11 @@ thread_local! {
 fn inflate(mut input: &[u8], size: u64, limits: &ReadLimits, until: Option<&[u8]>) -> Option<Vec<u8>> {
     use flate2::{FlushDecompress, Status};
     // The declared size is the file's word, not a fact: reserve at most 1 MiB up front.
-    let limit = usize::try_from(limits.max_unzipped_bytes).unwrap_or(usize::MAX);
+    let mut limit = usize::try_from(limits.max_unzipped_bytes).unwrap_or(usize::MAX);
+    if until.is_none() {
+        // A whole entry must come out at its declared size: one byte more is already wrong.
+        limit = limit.min(usize::try_from(size).unwrap_or(usize::MAX).saturating_add(1));
+    }
     let step = if until.is_some() { 4 << 10 } else { (size.min(1 << 20) as usize).max(4 << 10) };
     INFLATE.with(|d| {
         let mut d = d.try_borrow_mut().ok()?;
@@ -451,8 +455,9 @@ struct Tag<'a> {
 /// is searched in its source text.
 const MAX_PARSED: usize = 4;
 
-/// Attributes a tag may have at all on the fast path (each checked against the others).
-const MAX_ATTRIBUTES: usize = 16;
+/// Attribute names kept to check the next ones against; a tag with more is
+/// checked against its source text.
+const KEPT_KEYS: usize = 8;
 
 impl<'a> Tag<'a> {
     /// An attribute's raw value (not unescaped).
@@ -622,7 +627,7 @@ impl<'a> Tags<'a> {
                 return None;
             }
             let mut parsed = [[0u32; 4]; MAX_PARSED];
-            let mut keys: [&[u8]; MAX_ATTRIBUTES] = [&[]; MAX_ATTRIBUTES];
+            let mut keys: [&[u8]; KEPT_KEYS] = [&[]; KEPT_KEYS];
             let mut count = 0;
             let mut at = name_to;
             let (end, empty) = loop {
@@ -635,10 +640,20 @@ impl<'a> Tags<'a> {
                 }
                 let (k, v, after) = attribute(rest, at, next)?;
                 let key = &rest[k.clone()];
-                if count == MAX_ATTRIBUTES || keys[..count].iter().any(|seen| same(seen, key)) {
+                let duplicate = if count < KEPT_KEYS {
+                    keys[..count].iter().any(|seen| same(seen, key))
+                } else {
+                    let before = &rest[name_to..at];
+                    let mut seen = false;
+                    attributes(before, |k, _| seen |= same(&before[k], key))?;
+                    seen
+                };
+                if duplicate {
                     return None;
                 }
-                keys[count] = key;
+                if count < KEPT_KEYS {
+                    keys[count] = key;
+                }
                 if count < MAX_PARSED {
                     let base = name_to;
                     parsed[count] = [(k.start - base) as u32, (k.end - base) as u32, (v.start - base) as u32, (v.end - base) as u32];

@@ -229,3 +229,49 @@ fn nested_or_unclosed_elements_read_the_same_both_ways() {
     assert!(!fast_path_reads(&unclosed, &ReadLimits::default()));
     both_ways(&unclosed, "unclosed.xlsx");
 }
+
+/// The same zip with every entry stored (not deflated), as some exporters write.
+fn stored(bytes: &[u8]) -> Vec<u8> {
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        out.start_file(name, options).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn stored_entries_read_the_same_both_ways_and_a_bad_checksum_steps_aside() {
+    let mut plain = scorecard_book();
+    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let bytes = stored(&plain.save_to_buffer().unwrap());
+    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
+    both_ways(&bytes, "stored.xlsx");
+    // One character of a shared string changed, its CRC not: the entry is damaged.
+    let at = bytes.windows("<t>得分</t>".len()).position(|w| w == "<t>得分</t>".as_bytes()).unwrap();
+    let mut damaged = bytes.clone();
+    damaged[at..at + "<t>得份</t>".len()].copy_from_slice("<t>得份</t>".as_bytes());
+    assert!(!fast_path_reads(&damaged, &ReadLimits::default()));
+    both_ways(&damaged, "damaged.xlsx");
+}
+
+#[test]
+fn tags_with_many_attributes_read_the_same_both_ways() {
+    let mut plain = scorecard_book();
+    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let many: String = (0..12).map(|k| format!(" a{k}=\"{k}\"")).collect();
+    // Twelve distinct attributes (more than the scanner keeps to compare): valid, read fast.
+    let wide = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<row r=\"3\"", &format!("<row{many} r=\"3\""))]);
+    assert!(fast_path_reads(&wide, &ReadLimits::default()));
+    both_ways(&wide, "wide.xlsx");
+    // The twelfth naming the same attribute as the first: not well-formed, calamine's call.
+    let dup = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<row r=\"3\"", &format!("<row{many} a0=\"x\" r=\"3\""))]);
+    assert!(!fast_path_reads(&dup, &ReadLimits::default()));
+    both_ways(&dup, "wide-dup.xlsx");
+}
