@@ -170,3 +170,50 @@ fn fuzzer_found_column_overflow_is_a_finding() {
     assert_eq!(only_error(&r).0, "unreadable");
     assert!(r.input_sha256.is_some());
 }
+
+/// `bytes` (a zip) with one part's text changed by `f`.
+fn with_part(bytes: &[u8], part: &str, f: impl Fn(String) -> String) -> Vec<u8> {
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut file = src.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        if name == part {
+            data = f(String::from_utf8(data).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// The shared string table's `uniqueCount` replaced by `count(real)`.
+fn with_unique_count(count: impl Fn(usize) -> String) -> Vec<u8> {
+    with_part(&filled(), "xl/sharedStrings.xml", |xml| {
+        let real = xml.matches("<si>").count();
+        let at = xml.find("uniqueCount=\"").expect("rust_xlsxwriter writes uniqueCount") + "uniqueCount=\"".len();
+        let end = at + xml[at..].find('"').unwrap();
+        format!("{}{}{}", &xml[..at], count(real), &xml[end..])
+    })
+}
+
+#[test]
+fn a_shared_string_count_that_lies_is_a_finding_not_an_abort() {
+    // Found by the xlsx_xml fuzz target: calamine reserves room for `uniqueCount`
+    // strings before reading any, and 10^14 of them aborted the whole process
+    // (an allocation failure is not a panic: catch_unwind cannot stop it).
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "lying-count.xlsx", &with_unique_count(|_| "100000000000000".into()));
+    let r = score_file(rubric(), &p);
+    let (code, message) = only_error(&r);
+    assert_eq!(code, "unreadable");
+    assert!(message.contains("共享字符串表声称有 100000000000000 个字符串"), "{message}");
+    assert!(r.assessment.is_none());
+    // A count that is merely off, as a sloppy writer leaves it, still scores.
+    let p = write(dir.path(), "sloppy-count.xlsx", &with_unique_count(|real| (real + 40).to_string()));
+    let r = score_file(rubric(), &p);
+    assert!(r.ok(), "{:#?}", r.findings);
+    assert_eq!(r.assessment.as_ref().unwrap().total, score_file(rubric(), &write(dir.path(), "plain.xlsx", &filled())).assessment.unwrap().total);
+}

@@ -368,7 +368,68 @@ fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Ve
     if fast && let Some(sheets) = fast_xlsx::read(bytes, &mut zip, limits) {
         return sheets;
     }
+    check_shared_string_count(&mut zip, limits)?;
     load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsx).map_err(|e| err(e.to_string()))?, limits)
+}
+
+/// calamine reserves room for as many shared strings as the table's
+/// `uniqueCount` says before reading any: a crafted count (10^14) makes that
+/// allocation fail, which aborts the process — no `catch_unwind` stops it (the
+/// `xlsx_xml` fuzz target found this). A count far above the strings really in
+/// the table is refused before calamine sees the file. Honest writers put the
+/// exact count; the slack allows for sloppy ones.
+fn check_shared_string_count(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<(), ReadError> {
+    let is_table = |zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i| {
+        zip.by_index_raw(i).ok().and_then(|f| f.name().ok().map(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))).unwrap_or(false)
+    };
+    for i in 0..zip.len() {
+        if !is_table(zip, i) {
+            continue;
+        }
+        let mut xml = Vec::new();
+        if let Ok(f) = zip.by_index(i) {
+            // A damaged entry is calamine's to report; what could be read is enough to count.
+            let _ = std::io::Read::read_to_end(&mut std::io::Read::take(f, limits.max_unzipped_bytes), &mut xml);
+        }
+        let Some(claimed) = declared_count(&xml, b"uniqueCount") else { continue };
+        let real = shared_string_elements(&xml);
+        if !plausible_string_count(claimed, real) {
+            return Err(fail(
+                "unreadable",
+                format!(
+                    "工作簿的共享字符串表声称有 {claimed} 个字符串，实际只有 {real} 个，文件已损坏或被改动过；请用 Excel 或 WPS 打开后另存再试"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a shared string table that says it has `claimed` strings and has
+/// `real` is one calamine may be given (the fast path steps aside otherwise).
+pub(crate) fn plausible_string_count(claimed: u128, real: usize) -> bool {
+    claimed <= 2 * real as u128 + 1024
+}
+
+/// The number in the first `key="…"` of an XML text, saturating.
+fn declared_count(xml: &[u8], key: &[u8]) -> Option<u128> {
+    let at = memchr::memmem::find(xml, key)? + key.len();
+    let rest = xml[at..].trim_ascii_start().strip_prefix(b"=")?.trim_ascii_start();
+    count_value(rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'"))?)
+}
+
+/// A count as an attribute value starts (optional `+`, digits), saturating.
+pub(crate) fn count_value(rest: &[u8]) -> Option<u128> {
+    let rest = rest.strip_prefix(b"+").unwrap_or(rest);
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    (digits > 0).then(|| rest[..digits].iter().fold(0u128, |n, d| n.saturating_mul(10).saturating_add(u128::from(d - b'0'))))
+}
+
+/// How many `<si>` elements (any prefix) an XML text has.
+fn shared_string_elements(xml: &[u8]) -> usize {
+    memchr::memmem::find_iter(xml, b"si")
+        .filter(|&i| i > 0 && matches!(xml[i - 1], b'<' | b':') && xml.get(i + 2).is_some_and(|b| matches!(b, b'>' | b'/') || b.is_ascii_whitespace()))
+        .count()
 }
 
 const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";

@@ -275,3 +275,22 @@ fn tags_with_many_attributes_read_the_same_both_ways() {
     assert!(!fast_path_reads(&dup, &ReadLimits::default()));
     both_ways(&dup, "wide-dup.xlsx");
 }
+
+#[test]
+fn a_lying_shared_string_count_steps_aside_and_is_refused_both_ways() {
+    let mut plain = scorecard_book();
+    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let bytes = plain.save_to_buffer().unwrap();
+    let xml = {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+        let mut s = String::new();
+        z.by_name("xl/sharedStrings.xml").unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let at = xml.find("uniqueCount=\"").unwrap();
+    let old = &xml[at..at + xml[at..].find("\" ").or_else(|| xml[at..].find("\">")).unwrap() + 1];
+    let lying = rewrite(&mut plain, &[("xl/sharedStrings.xml", old, "uniqueCount=\"99999999999999999999999\"")]);
+    assert!(!fast_path_reads(&lying, &ReadLimits::default()));
+    both_ways(&lying, "lying.xlsx");
+    assert_eq!(read_bytes_with(&lying, Path::new("lying.xlsx"), &ReadLimits::default()).unwrap_err().code, "unreadable");
+}
