@@ -116,10 +116,11 @@ fn sample_totals_match_a_hand_calculation() {
             };
             if let Some((_, each, cap)) = caps.iter().find(|(k, _, _)| *k == id) {
                 total -= (v * each).min(*cap);
-            } else if let Ok(n) = id.parse::<u32>() {
-                if n != 65 && n != 70 {
-                    total += v;
-                }
+            } else if let Ok(n) = id.parse::<u32>()
+                && n != 65
+                && n != 70
+            {
+                total += v;
             }
         }
         let result = json["results"].as_array().unwrap().iter().find(|x| x["file"].as_str().unwrap().ends_with(&name)).unwrap();

@@ -50,7 +50,8 @@ fn main() -> anyhow::Result<()> {
     let note = "示例数据（虚构，仅供演示）";
 
     // (county, pattern, harsh, extra values) for the template-filled ones.
-    let filled: &[(&str, usize, bool, &[(&str, f64)])] = &[
+    type Filled<'a> = (&'a str, usize, bool, &'a [(&'a str, f64)]);
+    let filled: &[Filled] = &[
         ("潞州区", 1, false, &[("61", 2.0), ("66", 8.0), ("67", 2.0), ("68", 4.0), ("69", 3.0)]),
         ("上党区", 2, false, &[("65.1", 4.0), ("66", 5.0), ("68", 2.0)]),
         ("平顺县", 5, true, &[("65.3", 2.0), ("65.6", 1.0), ("70.2", 1.0), ("67", 1.0)]),

@@ -59,8 +59,11 @@ impl Layout {
     }
 }
 
-/// The rows of a hand-made scorecard: (category, 序号, text, 分值 text, 得分).
-fn rows(info: &RubricInfo, values: &[(String, Cell)]) -> Vec<(String, String, String, Option<f64>, Option<Cell>)> {
+/// One row of a hand-made scorecard: (category, 序号, text, 分值 text, 得分).
+type Row = (String, String, String, Option<f64>, Option<Cell>);
+
+/// The rows of a hand-made scorecard.
+fn rows(info: &RubricInfo, values: &[(String, Cell)]) -> Vec<Row> {
     info.items
         .iter()
         .map(|item| {
