@@ -24,16 +24,40 @@ use crate::{ReadError, ReadLimits, SheetData, too_big};
 type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 
 /// The worksheets of an xlsx, or `None` to let calamine read it.
+///
+/// calamine finds the workbook through the package relationships and then takes
+/// the shared strings and styles by their usual names, whatever the workbook's
+/// relationships say; the fast path reads only packages where both ways lead to
+/// the same parts.
 pub(crate) fn read<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, limits: &ReadLimits) -> Option<Result<Vec<SheetData>, ReadError>> {
+    // calamine looks parts up ignoring case and with `\` as `/`: names that differ only
+    // so could lead it to another part than the one named exactly here.
+    let mut names: Vec<String> = zip.file_names().map(|n| n.ok().map(|n| n.replace('\\', "/").to_ascii_lowercase())).collect::<Option<_>>()?;
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
+    let present = |name: &str| names.binary_search(&name.to_ascii_lowercase()).is_ok();
+    if !workbook_at_usual_place(&entry(bytes, zip, "_rels/.rels", limits)?)? {
+        return None;
+    }
     let rels = relationships(&entry(bytes, zip, "xl/_rels/workbook.xml.rels", limits)?)?;
     let sheets = workbook_sheets(&entry(bytes, zip, "xl/workbook.xml", limits)?)?;
-    let target = |kind: &str| rels.iter().find(|r| r.kind.ends_with(kind)).map(|r| r.path.clone());
-    let strings = match target("/sharedStrings") {
-        Some(p) => shared_strings(&entry(bytes, zip, &p, limits)?)?,
+    // The part a relationship of this kind names, which must be the one calamine reads
+    // by name; absent only if that name is absent too.
+    let mut part = |kind: &str, usual: &str| -> Option<Option<Vec<u8>>> {
+        match rels.iter().find(|r| r.kind.ends_with(kind)) {
+            Some(r) if r.path == usual => entry(bytes, zip, usual, limits).map(Some),
+            Some(_) => None,
+            None => (!present(usual)).then_some(None),
+        }
+    };
+    let strings = match part("/sharedStrings", "xl/sharedStrings.xml")? {
+        Some(xml) => shared_strings(&xml)?,
         None => Vec::new(),
     };
-    let plain = match target("/styles") {
-        Some(p) => plain_number_styles(&entry(bytes, zip, &p, limits)?)?,
+    let plain = match part("/styles", "xl/styles.xml")? {
+        Some(xml) => plain_number_styles(&xml)?,
         None => vec![true],
     };
     let mut out = Vec::new();
@@ -173,6 +197,21 @@ fn relationships(xml: &[u8]) -> Option<Vec<Rel>> {
         }
     }
     Some(out)
+}
+
+/// Whether the package relationships put the workbook at `xl/workbook.xml`
+/// (calamine takes the last `officeDocument` one, and `xl/` without any).
+fn workbook_at_usual_place(xml: &[u8]) -> Option<bool> {
+    let mut target = None;
+    let mut tags = Tags::new(xml);
+    while let Some(tag) = tags.next()? {
+        if tag.name == b"Relationship" && !tag.closing && tag.attr(b"Type").is_some_and(|t| t.ends_with("/relationships/officeDocument")) {
+            if let Some(t) = tag.attr(b"Target") {
+                target = Some(t);
+            }
+        }
+    }
+    Some(target.is_none_or(|t| t.strip_prefix('/').unwrap_or(&t) == "xl/workbook.xml"))
 }
 
 struct SheetRef {

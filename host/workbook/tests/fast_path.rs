@@ -294,3 +294,75 @@ fn a_lying_shared_string_count_steps_aside_and_is_refused_both_ways() {
     both_ways(&lying, "lying.xlsx");
     assert_eq!(read_bytes_with(&lying, Path::new("lying.xlsx"), &ReadLimits::default()).unwrap_err().code, "unreadable");
 }
+
+/// The zip with each part replaced by what `f` makes of (name, text): none, itself, or more.
+fn repack(bytes: &[u8], f: impl Fn(&str, &str) -> Vec<(String, String)>) -> Vec<u8> {
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut file = src.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut data = String::new();
+        file.read_to_string(&mut data).unwrap();
+        for (name, data) in f(&name, &data) {
+            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.write_all(data.as_bytes()).unwrap();
+        }
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn parts_calamine_would_find_elsewhere_send_the_workbook_to_calamine() {
+    // calamine finds the workbook through _rels/.rels, and the shared strings and styles
+    // by their usual names (ignoring case); the fast path reads only where both agree.
+    let mut plain = scorecard_book();
+    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let bytes = plain.save_to_buffer().unwrap();
+    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
+    let keep = |n: &str, d: &str| vec![(n.to_string(), d.to_string())];
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("no-package-rels.xlsx", repack(&bytes, |n, d| if n == "_rels/.rels" { vec![] } else { keep(n, d) })),
+        (
+            "workbook-elsewhere.xlsx",
+            // The usual workbook part is still there, but the package names another.
+            repack(&bytes, |n, d| match n {
+                "_rels/.rels" => keep(n, &d.replace("xl/workbook.xml", "xl/book.xml")),
+                "xl/workbook.xml" => vec![(n.into(), d.into()), ("xl/book.xml".into(), d.replace("评分表 &amp; 附表", "另一张表"))],
+                "xl/_rels/workbook.xml.rels" => vec![(n.into(), d.into()), ("xl/_rels/book.xml.rels".into(), d.into())],
+                _ => keep(n, d),
+            }),
+        ),
+        (
+            "strings-elsewhere.xlsx",
+            repack(&bytes, |n, d| match n {
+                "xl/_rels/workbook.xml.rels" => keep(n, &d.replace("sharedStrings.xml", "strings.xml")),
+                "xl/sharedStrings.xml" => keep("xl/strings.xml", d),
+                _ => keep(n, d),
+            }),
+        ),
+        (
+            // calamine still reads the date format from xl/styles.xml.
+            "styles-unlisted.xlsx",
+            repack(&scorecard_book().save_to_buffer().unwrap(), |n, d| match n {
+                "xl/_rels/workbook.xml.rels" => keep(n, &d.replace("styles.xml", "unlisted.xml")),
+                _ => keep(n, d),
+            }),
+        ),
+        (
+            "names-differing-in-case.xlsx",
+            repack(&bytes, |n, d| {
+                let mut parts = keep(n, d);
+                if n == "xl/sharedStrings.xml" {
+                    parts.push(("XL/SharedStrings.XML".into(), d.replace("得分", "得份")));
+                }
+                parts
+            }),
+        ),
+    ];
+    let fast: Vec<&str> = cases.iter().filter(|(_, book)| fast_path_reads(book, &ReadLimits::default())).map(|(n, _)| *n).collect();
+    assert!(fast.is_empty(), "read by the fast path: {fast:?}");
+    for (name, book) in &cases {
+        both_ways(book, name);
+    }
+}
