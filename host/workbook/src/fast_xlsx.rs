@@ -205,10 +205,12 @@ fn workbook_at_usual_place(xml: &[u8]) -> Option<bool> {
     let mut target = None;
     let mut tags = Tags::new(xml);
     while let Some(tag) = tags.next()? {
-        if tag.name == b"Relationship" && !tag.closing && tag.attr(b"Type").is_some_and(|t| t.ends_with("/relationships/officeDocument")) {
-            if let Some(t) = tag.attr(b"Target") {
-                target = Some(t);
-            }
+        if tag.name == b"Relationship"
+            && !tag.closing
+            && tag.attr(b"Type").is_some_and(|t| t.ends_with("/relationships/officeDocument"))
+            && let Some(t) = tag.attr(b"Target")
+        {
+            target = Some(t);
         }
     }
     Some(target.is_none_or(|t| t.strip_prefix('/').unwrap_or(&t) == "xl/workbook.xml"))
