@@ -211,6 +211,12 @@ fn a_shared_string_count_that_lies_is_a_finding_not_an_abort() {
     assert_eq!(code, "unreadable");
     assert!(message.contains("共享字符串表声称有 100000000000000 个字符串"), "{message}");
     assert!(r.assessment.is_none());
+    // A small count in a comment before the table does not hide the large one.
+    let hidden = with_part(&with_unique_count(|_| "100000000000000".into()), "xl/sharedStrings.xml", |xml| {
+        xml.replacen("<sst", "<!-- uniqueCount=\"1\" --><sst", 1)
+    });
+    let r = score_file(rubric(), &write(dir.path(), "hidden-count.xlsx", &hidden));
+    assert_eq!(only_error(&r).0, "unreadable");
     // A count that is merely off, as a sloppy writer leaves it, still scores.
     let p = write(dir.path(), "sloppy-count.xlsx", &with_unique_count(|real| (real + 40).to_string()));
     let r = score_file(rubric(), &p);

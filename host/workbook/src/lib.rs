@@ -411,11 +411,15 @@ pub(crate) fn plausible_string_count(claimed: u128, real: usize) -> bool {
     claimed <= 2 * real as u128 + 1024
 }
 
-/// The number in the first `key="…"` of an XML text, saturating.
+/// The largest number in any `key="…"` of an XML text (saturating): a comment
+/// or another element with a small count must not hide a large one.
 fn declared_count(xml: &[u8], key: &[u8]) -> Option<u128> {
-    let at = memchr::memmem::find(xml, key)? + key.len();
-    let rest = xml[at..].trim_ascii_start().strip_prefix(b"=")?.trim_ascii_start();
-    count_value(rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'"))?)
+    memchr::memmem::find_iter(xml, key)
+        .filter_map(|at| {
+            let rest = xml[at + key.len()..].trim_ascii_start().strip_prefix(b"=")?.trim_ascii_start();
+            count_value(rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'"))?)
+        })
+        .max()
 }
 
 /// A count as an attribute value starts (optional `+`, digits), saturating.
