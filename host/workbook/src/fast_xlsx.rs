@@ -326,15 +326,23 @@ fn cells(
     limits: &ReadLimits,
     sheet: &str,
 ) -> Option<Result<(Range<Data>, HashSet<(u32, u32)>), ReadError>> {
-    let start = memchr::memmem::find(xml, b"<sheetData")?;
-    let mut tags = Tags::new(&xml[start..]);
+    // Find <sheetData> by reading the tags before it, not by searching the text: the
+    // same characters inside an attribute value or a comment are not the element
+    // (the xlsx_xml fuzz target found a sheet where that mattered).
+    let mut tags = Tags::new(xml);
+    let first = loop {
+        let tag = tags.next()??;
+        if tag.name == b"sheetData" && !tag.closing {
+            break tag;
+        }
+        // A prefixed sheetData is calamine's (it matches local names).
+        if tag.name.ends_with(b":sheetData") || tag.name == b"sheetData" {
+            return None;
+        }
+    };
     let mut out: Vec<Cell<Data>> = Vec::new();
     let mut uncached = HashSet::new();
     let (mut rows, mut cols) = (0u64, 0u64);
-    let first = tags.next()??;
-    if first.name != b"sheetData" {
-        return None;
-    }
     if first.empty {
         return Some(Ok((Range::empty(), uncached)));
     }

@@ -366,3 +366,19 @@ fn parts_calamine_would_find_elsewhere_send_the_workbook_to_calamine() {
         both_ways(book, name);
     }
 }
+
+#[test]
+fn sheet_data_mentioned_before_the_element_reads_the_same_both_ways() {
+    // Found by the xlsx_xml fuzz target: the fast path found <sheetData> by searching
+    // the text, so the same characters in a comment (or an attribute value, which
+    // calamine tolerates) before the element were read as the sheet's cells.
+    let mut plain = scorecard_book();
+    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let decoy = "<!-- <sheetData><row r=\"1\"><c r=\"A1\"><v>9</v></c></row></sheetData> --><sheetData>";
+    let commented = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<sheetData>", decoy)]);
+    both_ways(&commented, "decoy-comment.xlsx");
+    let attribute = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<dimension ref=", "<dimension note=\"<sheetData><row r='1'><c r='A1'><v>9</v></c></row></sheetData>\" ref=")]);
+    both_ways(&attribute, "decoy-attribute.xlsx");
+    // Without a decoy the same book is read fast.
+    assert!(fast_path_reads(&plain.save_to_buffer().unwrap(), &ReadLimits::default()));
+}
