@@ -50,22 +50,33 @@ fn every_shipped_sample_reads_the_same_both_ways() {
 /// A workbook as rust_xlsxwriter writes it, then with parts replaced the way
 /// Excel and WPS write them.
 fn rewrite(book: &mut rust_xlsxwriter::Workbook, replace: &[(&str, &str, &str)]) -> Vec<u8> {
-    let bytes = book.save_to_buffer().unwrap();
-    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..src.len() {
-        let mut f = src.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        let mut data = String::new();
-        f.read_to_string(&mut data).unwrap();
+    repack(&book.save_to_buffer().unwrap(), zip::CompressionMethod::Deflated, |name, data| {
+        let mut data = data.to_string();
         for (part, from, to) in replace {
             if name == *part {
                 assert!(data.contains(from), "{part} lacks {from}: {data}");
                 data = data.replace(from, to);
             }
         }
-        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        out.write_all(data.as_bytes()).unwrap();
+        vec![(name.to_string(), data)]
+    })
+}
+
+/// The zip with each part replaced by what `f` makes of (name, text): none,
+/// itself, or more; every part written with `method`.
+fn repack(bytes: &[u8], method: zip::CompressionMethod, f: impl Fn(&str, &str) -> Vec<(String, String)>) -> Vec<u8> {
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    for i in 0..src.len() {
+        let mut file = src.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut data = String::new();
+        file.read_to_string(&mut data).unwrap();
+        for (name, data) in f(&name, &data) {
+            out.start_file(name, options).unwrap();
+            out.write_all(data.as_bytes()).unwrap();
+        }
     }
     out.finish().unwrap().into_inner()
 }
@@ -232,18 +243,7 @@ fn nested_or_unclosed_elements_read_the_same_both_ways() {
 
 /// The same zip with every entry stored (not deflated), as some exporters write.
 fn stored(bytes: &[u8]) -> Vec<u8> {
-    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for i in 0..src.len() {
-        let mut f = src.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
-        out.start_file(name, options).unwrap();
-        out.write_all(&data).unwrap();
-    }
-    out.finish().unwrap().into_inner()
+    repack(bytes, zip::CompressionMethod::Stored, |name, data| vec![(name.to_string(), data.to_string())])
 }
 
 #[test]
@@ -295,23 +295,6 @@ fn a_lying_shared_string_count_steps_aside_and_is_refused_both_ways() {
     assert_eq!(read_bytes_with(&lying, Path::new("lying.xlsx"), &ReadLimits::default()).unwrap_err().code, "unreadable");
 }
 
-/// The zip with each part replaced by what `f` makes of (name, text): none, itself, or more.
-fn repack(bytes: &[u8], f: impl Fn(&str, &str) -> Vec<(String, String)>) -> Vec<u8> {
-    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..src.len() {
-        let mut file = src.by_index(i).unwrap();
-        let name = file.name().unwrap().to_string();
-        let mut data = String::new();
-        file.read_to_string(&mut data).unwrap();
-        for (name, data) in f(&name, &data) {
-            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-            out.write_all(data.as_bytes()).unwrap();
-        }
-    }
-    out.finish().unwrap().into_inner()
-}
-
 #[test]
 fn parts_calamine_would_find_elsewhere_send_the_workbook_to_calamine() {
     // calamine finds the workbook through _rels/.rels, and the shared strings and styles
@@ -322,11 +305,11 @@ fn parts_calamine_would_find_elsewhere_send_the_workbook_to_calamine() {
     assert!(fast_path_reads(&bytes, &ReadLimits::default()));
     let keep = |n: &str, d: &str| vec![(n.to_string(), d.to_string())];
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("no-package-rels.xlsx", repack(&bytes, |n, d| if n == "_rels/.rels" { vec![] } else { keep(n, d) })),
+        ("no-package-rels.xlsx", repack(&bytes, zip::CompressionMethod::Deflated, |n, d| if n == "_rels/.rels" { vec![] } else { keep(n, d) })),
         (
             "workbook-elsewhere.xlsx",
             // The usual workbook part is still there, but the package names another.
-            repack(&bytes, |n, d| match n {
+            repack(&bytes, zip::CompressionMethod::Deflated, |n, d| match n {
                 "_rels/.rels" => keep(n, &d.replace("xl/workbook.xml", "xl/book.xml")),
                 "xl/workbook.xml" => vec![(n.into(), d.into()), ("xl/book.xml".into(), d.replace("评分表 &amp; 附表", "另一张表"))],
                 "xl/_rels/workbook.xml.rels" => vec![(n.into(), d.into()), ("xl/_rels/book.xml.rels".into(), d.into())],
@@ -335,7 +318,7 @@ fn parts_calamine_would_find_elsewhere_send_the_workbook_to_calamine() {
         ),
         (
             "strings-elsewhere.xlsx",
-            repack(&bytes, |n, d| match n {
+            repack(&bytes, zip::CompressionMethod::Deflated, |n, d| match n {
                 "xl/_rels/workbook.xml.rels" => keep(n, &d.replace("sharedStrings.xml", "strings.xml")),
                 "xl/sharedStrings.xml" => keep("xl/strings.xml", d),
                 _ => keep(n, d),
@@ -344,14 +327,14 @@ fn parts_calamine_would_find_elsewhere_send_the_workbook_to_calamine() {
         (
             // calamine still reads the date format from xl/styles.xml.
             "styles-unlisted.xlsx",
-            repack(&scorecard_book().save_to_buffer().unwrap(), |n, d| match n {
+            repack(&scorecard_book().save_to_buffer().unwrap(), zip::CompressionMethod::Deflated, |n, d| match n {
                 "xl/_rels/workbook.xml.rels" => keep(n, &d.replace("styles.xml", "unlisted.xml")),
                 _ => keep(n, d),
             }),
         ),
         (
             "names-differing-in-case.xlsx",
-            repack(&bytes, |n, d| {
+            repack(&bytes, zip::CompressionMethod::Deflated, |n, d| {
                 let mut parts = keep(n, d);
                 if n == "xl/sharedStrings.xml" {
                     parts.push(("XL/SharedStrings.XML".into(), d.replace("得分", "得份")));
