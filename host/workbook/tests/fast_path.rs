@@ -17,6 +17,18 @@ fn both_ways(bytes: &[u8], name: &str) {
     assert_eq!(cells(true), cells(false), "{name}");
 }
 
+/// The workbook is read by the fast path, and the same both ways.
+fn read_fast_both_ways(bytes: &[u8], name: &str) {
+    assert!(fast_path_reads(bytes, &ReadLimits::default()), "{name} should take the fast path");
+    both_ways(bytes, name);
+}
+
+/// The fast path steps aside for the workbook, and it reads the same both ways.
+fn read_by_calamine_both_ways(bytes: &[u8], name: &str) {
+    assert!(!fast_path_reads(bytes, &ReadLimits::default()), "{name} should go to calamine");
+    both_ways(bytes, name);
+}
+
 fn workbooks(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
@@ -81,6 +93,13 @@ fn repack(bytes: &[u8], method: zip::CompressionMethod, f: impl Fn(&str, &str) -
     out.finish().unwrap().into_inner()
 }
 
+/// [`scorecard_book`] without its date cell: what the fast path reads.
+fn plain_book() -> rust_xlsxwriter::Workbook {
+    let mut book = scorecard_book();
+    book.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    book
+}
+
 fn scorecard_book() -> rust_xlsxwriter::Workbook {
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
@@ -121,17 +140,14 @@ fn strings_numbers_formulas_and_dates_read_the_same_both_ways() {
     assert!(matches!(&card.rows["6"].value, Raw::Other(d) if d.starts_with("日期")), "{:?}", card.rows["6"]);
 
     // Without the date cell the fast path reads it, entities, quotes and newlines included.
-    let mut book = scorecard_book();
-    book.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut book = plain_book();
     let bytes = book.save_to_buffer().unwrap();
-    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
-    both_ways(&bytes, "mixed.xlsx");
+    read_fast_both_ways(&bytes, "mixed.xlsx");
 }
 
 #[test]
 fn excel_and_wps_constructs_read_the_same_both_ways() {
-    let mut book = scorecard_book();
-    book.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut book = plain_book();
     // Rich text with a phonetic run, character references, an inline string, a
     // formula string, an uncached formula, row attributes from newer Excel.
     let bytes = rewrite(
@@ -151,8 +167,7 @@ fn excel_and_wps_constructs_read_the_same_both_ways() {
             ),
         ],
     );
-    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
-    both_ways(&bytes, "excel.xlsx");
+    read_fast_both_ways(&bytes, "excel.xlsx");
     let card = read_bytes_with(&bytes, Path::new("excel.xlsx"), &ReadLimits::default()).unwrap();
     assert_eq!(card.rows["4"].value, Raw::UncachedFormula);
 
@@ -161,8 +176,7 @@ fn excel_and_wps_constructs_read_the_same_both_ways() {
         &mut scorecard_book(),
         &[("xl/worksheets/sheet1.xml", "<c r=\"B6\"><f>1+1</f><v>0</v>", "<c r=\"B6\" t=\"e\"><f>1/0</f><v>#DIV/0!</v>")],
     );
-    assert!(!fast_path_reads(&bytes, &ReadLimits::default()));
-    both_ways(&bytes, "error.xlsx");
+    read_by_calamine_both_ways(&bytes, "error.xlsx");
 }
 
 #[test]
@@ -178,8 +192,7 @@ fn inline_strings_from_a_streaming_writer_read_the_same_both_ways() {
         ws.write(1 + k, 1, k as f64 / 2.0).unwrap();
     }
     let bytes = book.save_to_buffer().unwrap();
-    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
-    both_ways(&bytes, "streamed.xlsx");
+    read_fast_both_ways(&bytes, "streamed.xlsx");
 }
 
 #[test]
@@ -203,42 +216,34 @@ fn limits_hold_on_the_fast_path() {
 #[test]
 fn a_sheet_cut_short_or_with_comments_reads_the_same_both_ways() {
     // A comment that mentions the end tag, and a sheet whose cells never end.
-    let mut plain = scorecard_book();
-    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut plain = plain_book();
     assert!(fast_path_reads(&plain.save_to_buffer().unwrap(), &ReadLimits::default()));
     let commented = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<row r=\"3\"", "<!-- </sheetData> --><row r=\"3\"")]);
     both_ways(&commented, "commented.xlsx");
     let cut = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "</sheetData>", "")]);
-    assert!(!fast_path_reads(&cut, &ReadLimits::default()));
-    both_ways(&cut, "cut.xlsx");
+    read_by_calamine_both_ways(&cut, "cut.xlsx");
 }
 
 #[test]
 fn odd_but_valid_markup_and_duplicate_attributes_read_the_same_both_ways() {
-    let mut plain = scorecard_book();
-    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut plain = plain_book();
     // '>' inside an attribute value, single quotes, spaces around '=': valid XML, read fast.
     let odd = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<row r=\"3\"", "<row note='a>b' r = \"3\"")]);
-    assert!(fast_path_reads(&odd, &ReadLimits::default()));
-    both_ways(&odd, "odd.xlsx");
+    read_fast_both_ways(&odd, "odd.xlsx");
     // An attribute named twice is not well-formed: calamine's call.
     let dup = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<c r=\"B3\"", "<c t=\"s\" t=\"n\" r=\"B3\"")]);
-    assert!(!fast_path_reads(&dup, &ReadLimits::default()));
-    both_ways(&dup, "dup.xlsx");
+    read_by_calamine_both_ways(&dup, "dup.xlsx");
 }
 
 #[test]
 fn nested_or_unclosed_elements_read_the_same_both_ways() {
     // Found by the xlsx_xml fuzz target: a shared string nested in another, and
     // elements left open. Both go to calamine.
-    let mut plain = scorecard_book();
-    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut plain = plain_book();
     let nested = rewrite(&mut plain, &[("xl/sharedStrings.xml", "<si><t>得分</t></si>", "<si><t>得</t><si><t>分</t></si></si>")]);
-    assert!(!fast_path_reads(&nested, &ReadLimits::default()));
-    both_ways(&nested, "nested.xlsx");
+    read_by_calamine_both_ways(&nested, "nested.xlsx");
     let unclosed = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<c r=\"B3\"><v>1.5</v></c>", "<c r=\"B3\"><v>1.5</v>")]);
-    assert!(!fast_path_reads(&unclosed, &ReadLimits::default()));
-    both_ways(&unclosed, "unclosed.xlsx");
+    read_by_calamine_both_ways(&unclosed, "unclosed.xlsx");
 }
 
 /// The same zip with every entry stored (not deflated), as some exporters write.
@@ -248,38 +253,31 @@ fn stored(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn stored_entries_read_the_same_both_ways_and_a_bad_checksum_steps_aside() {
-    let mut plain = scorecard_book();
-    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut plain = plain_book();
     let bytes = stored(&plain.save_to_buffer().unwrap());
-    assert!(fast_path_reads(&bytes, &ReadLimits::default()));
-    both_ways(&bytes, "stored.xlsx");
+    read_fast_both_ways(&bytes, "stored.xlsx");
     // One character of a shared string changed, its CRC not: the entry is damaged.
     let at = bytes.windows("<t>得分</t>".len()).position(|w| w == "<t>得分</t>".as_bytes()).unwrap();
     let mut damaged = bytes.clone();
     damaged[at..at + "<t>得份</t>".len()].copy_from_slice("<t>得份</t>".as_bytes());
-    assert!(!fast_path_reads(&damaged, &ReadLimits::default()));
-    both_ways(&damaged, "damaged.xlsx");
+    read_by_calamine_both_ways(&damaged, "damaged.xlsx");
 }
 
 #[test]
 fn tags_with_many_attributes_read_the_same_both_ways() {
-    let mut plain = scorecard_book();
-    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut plain = plain_book();
     let many: String = (0..12).map(|k| format!(" a{k}=\"{k}\"")).collect();
     // Twelve distinct attributes (more than the scanner keeps to compare): valid, read fast.
     let wide = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<row r=\"3\"", &format!("<row{many} r=\"3\""))]);
-    assert!(fast_path_reads(&wide, &ReadLimits::default()));
-    both_ways(&wide, "wide.xlsx");
+    read_fast_both_ways(&wide, "wide.xlsx");
     // The twelfth naming the same attribute as the first: not well-formed, calamine's call.
     let dup = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<row r=\"3\"", &format!("<row{many} a0=\"x\" r=\"3\""))]);
-    assert!(!fast_path_reads(&dup, &ReadLimits::default()));
-    both_ways(&dup, "wide-dup.xlsx");
+    read_by_calamine_both_ways(&dup, "wide-dup.xlsx");
 }
 
 #[test]
 fn a_lying_shared_string_count_steps_aside_and_is_refused_both_ways() {
-    let mut plain = scorecard_book();
-    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut plain = plain_book();
     let bytes = plain.save_to_buffer().unwrap();
     let xml = {
         let mut z = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
@@ -290,8 +288,7 @@ fn a_lying_shared_string_count_steps_aside_and_is_refused_both_ways() {
     let at = xml.find("uniqueCount=\"").unwrap();
     let old = &xml[at..at + xml[at..].find("\" ").or_else(|| xml[at..].find("\">")).unwrap() + 1];
     let lying = rewrite(&mut plain, &[("xl/sharedStrings.xml", old, "uniqueCount=\"99999999999999999999999\"")]);
-    assert!(!fast_path_reads(&lying, &ReadLimits::default()));
-    both_ways(&lying, "lying.xlsx");
+    read_by_calamine_both_ways(&lying, "lying.xlsx");
     assert_eq!(read_bytes_with(&lying, Path::new("lying.xlsx"), &ReadLimits::default()).unwrap_err().code, "unreadable");
 }
 
@@ -299,8 +296,7 @@ fn a_lying_shared_string_count_steps_aside_and_is_refused_both_ways() {
 fn parts_calamine_would_find_elsewhere_send_the_workbook_to_calamine() {
     // calamine finds the workbook through _rels/.rels, and the shared strings and styles
     // by their usual names (ignoring case); the fast path reads only where both agree.
-    let mut plain = scorecard_book();
-    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut plain = plain_book();
     let bytes = plain.save_to_buffer().unwrap();
     assert!(fast_path_reads(&bytes, &ReadLimits::default()));
     let keep = |n: &str, d: &str| vec![(n.to_string(), d.to_string())];
@@ -355,8 +351,7 @@ fn sheet_data_mentioned_before_the_element_reads_the_same_both_ways() {
     // Found by the xlsx_xml fuzz target: the fast path found <sheetData> by searching
     // the text, so the same characters in a comment (or an attribute value, which
     // calamine tolerates) before the element were read as the sheet's cells.
-    let mut plain = scorecard_book();
-    plain.worksheet_from_index(0).unwrap().write_number(7, 1, 3.0).unwrap();
+    let mut plain = plain_book();
     let decoy = "<!-- <sheetData><row r=\"1\"><c r=\"A1\"><v>9</v></c></row></sheetData> --><sheetData>";
     let commented = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<sheetData>", decoy)]);
     both_ways(&commented, "decoy-comment.xlsx");
