@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use kaohe::runtime::LoadedRubric;
-use kaohe::score::{FileResult, Severity, score_file};
+use kaohe::score::{UnitResult, Severity};
 use kaohe::workbook::{ReadLimits, read_bytes_with, read_file};
 
 fn rubric() -> &'static LoadedRubric {
@@ -20,7 +20,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-fn only_error(r: &FileResult) -> (&str, &str) {
+fn only_error(r: &UnitResult) -> (&str, &str) {
     let errs: Vec<_> = r.findings.iter().filter(|f| f.severity == Severity::Error).collect();
     assert_eq!(errs.len(), 1, "{}: {errs:#?}", r.file);
     (errs[0].code.as_str(), errs[0].message.as_str())
@@ -49,14 +49,14 @@ fn a_zip_bomb_is_refused_from_its_directory() {
     let zeros = vec![0u8; 64 << 20];
     let bomb = zip_with(&[("[Content_Types].xml", b"<Types/>"), ("xl/worksheets/sheet1.xml", &zeros)]);
     assert!(bomb.len() < 1 << 20);
-    let r = score_file(rubric(), &write(dir.path(), "bomb.xlsx", &bomb));
+    let r = common::score_one(rubric(), &write(dir.path(), "bomb.xlsx", &bomb));
     let (code, msg) = only_error(&r);
     assert_eq!(code, "zip-bomb");
     assert!(msg.contains("压缩比异常"), "{msg}");
 
     let many: Vec<(String, Vec<u8>)> = (0..6000).map(|i| (format!("x/{i}.xml"), vec![])).collect();
     let refs: Vec<(&str, &[u8])> = many.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-    let r = score_file(rubric(), &write(dir.path(), "many.xlsx", &zip_with(&refs)));
+    let r = common::score_one(rubric(), &write(dir.path(), "many.xlsx", &zip_with(&refs)));
     assert_eq!(only_error(&r).0, "zip-bomb");
 }
 
@@ -67,7 +67,7 @@ fn encrypted_workbooks_say_to_remove_the_password() {
     let mut cfb = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     cfb.extend(std::iter::repeat_n(0u8, 512));
     cfb.extend("EncryptedPackage".encode_utf16().flat_map(|u| u.to_le_bytes()));
-    let r = score_file(rubric(), &write(dir.path(), "locked.xlsx", &cfb));
+    let r = common::score_one(rubric(), &write(dir.path(), "locked.xlsx", &cfb));
     let (code, msg) = only_error(&r);
     assert_eq!(code, "encrypted");
     assert!(msg.contains("取消密码"));
@@ -76,12 +76,12 @@ fn encrypted_workbooks_say_to_remove_the_password() {
 #[test]
 fn wrong_extensions_are_read_by_content_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let r = score_file(rubric(), &write(dir.path(), "really-xlsx.xls", &filled()));
+    let r = common::score_one(rubric(), &write(dir.path(), "really-xlsx.xls", &filled()));
     assert!(r.ok(), "{:#?}", r.findings);
     assert!(r.findings.iter().any(|f| f.code == "file-type-mismatch" && f.severity == Severity::Warning));
     let info = &rubric().info;
     let ods = common::handmade_ods(info, "评分表", &[], &common::full_marks(info));
-    let r = score_file(rubric(), &write(dir.path(), "really-ods.xlsx", &ods));
+    let r = common::score_one(rubric(), &write(dir.path(), "really-ods.xlsx", &ods));
     assert!(r.ok(), "{:#?}", r.findings);
     assert_eq!(r.assessment.unwrap().total, 100.0);
     assert!(r.findings.iter().any(|f| f.code == "file-type-mismatch"));
@@ -111,7 +111,7 @@ fn formulas_without_a_saved_result_are_an_error_not_zero() {
         xml.replace("<f>1+1</f><v>0</v>", "<f>1+1</f>")
     });
     let p = write(dir.path(), "uncalculated.xlsx", &bytes);
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     let f = r.findings.iter().find(|f| f.code == "formula-no-value").expect("a formula-no-value finding");
     assert_eq!((f.item.as_deref(), f.cell.as_deref(), f.severity), (Some("7"), Some("B8"), Severity::Error));
     assert!(r.assessment.is_none());
@@ -145,7 +145,7 @@ fn oversized_files_are_refused_without_reading_them() {
     // A folder named like a workbook is a finding too.
     let d = dir.path().join("folder.xlsx");
     std::fs::create_dir(&d).unwrap();
-    assert_eq!(only_error(&score_file(rubric(), &d)).0, "unreadable");
+    assert_eq!(only_error(&common::score_one(rubric(), &d)).0, "unreadable");
 }
 
 /// Found by fuzz/workbook_reader: a sample whose cell reference has a column
@@ -154,7 +154,7 @@ fn oversized_files_are_refused_without_reading_them() {
 #[test]
 fn fuzzer_found_column_overflow_is_a_finding() {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/calamine-column-overflow.xlsx");
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     assert_eq!(only_error(&r).0, "unreadable");
     assert!(r.input_sha256.is_some());
 }
@@ -194,7 +194,7 @@ fn a_shared_string_count_that_lies_is_a_finding_not_an_abort() {
     // (an allocation failure is not a panic: catch_unwind cannot stop it).
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "lying-count.xlsx", &with_unique_count(|_| "100000000000000".into()));
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     let (code, message) = only_error(&r);
     assert_eq!(code, "unreadable");
     assert!(message.contains("共享字符串表声称有 100000000000000 个字符串"), "{message}");
@@ -203,11 +203,11 @@ fn a_shared_string_count_that_lies_is_a_finding_not_an_abort() {
     let hidden = with_part(&with_unique_count(|_| "100000000000000".into()), "xl/sharedStrings.xml", |xml| {
         xml.replacen("<sst", "<!-- uniqueCount=\"1\" --><sst", 1)
     });
-    let r = score_file(rubric(), &write(dir.path(), "hidden-count.xlsx", &hidden));
+    let r = common::score_one(rubric(), &write(dir.path(), "hidden-count.xlsx", &hidden));
     assert_eq!(only_error(&r).0, "unreadable");
     // A count that is merely off, as a sloppy writer leaves it, still scores.
     let p = write(dir.path(), "sloppy-count.xlsx", &with_unique_count(|real| (real + 40).to_string()));
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     assert!(r.ok(), "{:#?}", r.findings);
-    assert_eq!(r.assessment.as_ref().unwrap().total, score_file(rubric(), &write(dir.path(), "plain.xlsx", &filled())).assessment.unwrap().total);
+    assert_eq!(r.assessment.as_ref().unwrap().total, common::score_one(rubric(), &write(dir.path(), "plain.xlsx", &filled())).assessment.unwrap().total);
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kaohe::runtime::{Limits, LoadedRubric, Runtime};
-use kaohe::score::{FileResult, score_files};
+use kaohe::score::{UnitResult, score_files};
 
 const HOSTILE: &str = env!("KAOHE_TEST_COMPONENT_HOSTILE");
 
@@ -27,19 +27,20 @@ fn limits() -> Limits {
 fn workbook(dir: &Path, mode: f64) -> PathBuf {
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
+    ws.write(0, 0, format!("被考核单位：测试单位{mode}")).unwrap();
     for (r, row) in [("序号", "得分"), ("1", ""), ("2", "")].iter().enumerate() {
-        ws.write(r as u32, 0, row.0).unwrap();
-        ws.write(r as u32, 1, row.1).unwrap();
+        ws.write(r as u32 + 1, 0, row.0).unwrap();
+        ws.write(r as u32 + 1, 1, row.1).unwrap();
     }
-    ws.write(1, 1, mode).unwrap();
-    ws.write(2, 1, 5.0).unwrap();
+    ws.write(2, 1, mode).unwrap();
+    ws.write(3, 1, 5.0).unwrap();
     let p = dir.join(format!("mode-{mode}.xlsx"));
     std::fs::write(&p, book.save_to_buffer().unwrap()).unwrap();
     p
 }
 
 /// Score the misbehaving workbook then a good one in one batch; return the bad result.
-fn misbehave(rubric: &LoadedRubric, mode: f64) -> FileResult {
+fn misbehave(rubric: &LoadedRubric, mode: f64) -> UnitResult {
     let dir = tempfile::tempdir().unwrap();
     let files = [workbook(dir.path(), mode), workbook(dir.path(), 0.0)];
     let mut results = score_files(rubric, &files);
@@ -52,7 +53,7 @@ fn misbehave(rubric: &LoadedRubric, mode: f64) -> FileResult {
     bad
 }
 
-fn message(r: &FileResult) -> &str {
+fn message(r: &UnitResult) -> &str {
     &r.findings[0].message
 }
 

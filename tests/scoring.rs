@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use common::{Cell, Layout, full_marks, handmade_ods, handmade_xlsx, set};
 use kaohe::runtime::LoadedRubric;
-use kaohe::score::{FileResult, Finding, Severity, score_file, score_files};
+use kaohe::score::{UnitResult, Finding, Severity, score_files};
 use kaohe::template::{self, Unit};
 
 fn rubric() -> &'static LoadedRubric {
@@ -21,11 +21,11 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-fn errors(r: &FileResult) -> Vec<&Finding> {
+fn errors(r: &UnitResult) -> Vec<&Finding> {
     r.findings.iter().filter(|f| f.severity == Severity::Error).collect()
 }
 
-fn find<'a>(r: &'a FileResult, code: &str) -> &'a Finding {
+fn find<'a>(r: &'a UnitResult, code: &str) -> &'a Finding {
     r.findings.iter().find(|f| f.code == code).unwrap_or_else(|| panic!("no {code} finding in {:#?}", r.findings))
 }
 
@@ -54,7 +54,7 @@ fn template_round_trip() {
         ("70.2", 1.0), // 2
     ]);
     let p = write(dir.path(), "潞州区.xlsx", &bytes);
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     assert!(r.ok(), "{:#?}", r.findings);
     assert!(r.findings.is_empty(), "{:#?}", r.findings);
     assert_eq!((r.center.as_str(), r.county.as_str()), ("潞州区退役军人服务中心", "潞州区"));
@@ -75,7 +75,7 @@ fn template_without_a_county_takes_it_from_the_name() {
     let dir = tempfile::tempdir().unwrap();
     let unit = Unit { center: "黎城县退役军人服务中心".into(), ..Default::default() };
     let p = write(dir.path(), "t.xlsx", &template::build(rubric(), &unit).unwrap());
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     assert_eq!((r.center.as_str(), r.county.as_str()), ("黎城县退役军人服务中心", "黎城县"));
 }
 
@@ -117,7 +117,7 @@ fn template_from_another_rubric_version_is_flagged() {
     meta.write(1, 0, "rubric-version").unwrap();
     meta.write(1, 1, "0.9.0").unwrap();
     let p = write(dir.path(), "old.xlsx", &book.save_to_buffer().unwrap());
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     let f = find(&r, "rubric-mismatch");
     assert!(f.message.contains("changzhi-2022 0.9.0") && f.message.contains("changzhi-2023 1.0.0"), "{}", f.message);
     assert_eq!(r.assessment.unwrap().total, 100.0);
@@ -136,7 +136,7 @@ fn seed_layout_with_merged_categories_and_repeated_headers() {
     let mut layout = Layout::seed("县(区)退役军人服务中心考核评分表", &[("被考核单位：屯留区退役军人服务中心", None)]);
     layout.repeat_header_every = 13;
     let p = write(dir.path(), "屯留.xlsx", &handmade_xlsx(info, &layout, &v));
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     assert!(r.ok(), "{:#?}", r.findings);
     assert_eq!((r.center.as_str(), r.county.as_str()), ("屯留区退役军人服务中心", "屯留区"));
     let a = r.assessment.unwrap();
@@ -161,9 +161,10 @@ fn reordered_columns_second_sheet_and_text_numbers() {
         repeat_header_every: 0,
         title: "评分表".into(),
         labels: vec![("县(市、区)".into(), Some("潞城区".into())), ("单位名称".into(), Some("潞城区退役军人服务中心".into()))],
+        ..Layout::seed("", &[])
     };
     let p = write(dir.path(), "潞城.xlsx", &handmade_xlsx(info, &layout, &v));
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     assert!(r.ok(), "{:#?}", r.findings);
     assert_eq!((r.center.as_str(), r.county.as_str()), ("潞城区退役军人服务中心", "潞城区"));
     // Title on row 1, two label rows, header on row 4: item 4 is on row 8, 得分 is column A.
@@ -183,7 +184,7 @@ fn ods_is_read() {
     set(&mut v, "1", 1.0);
     set(&mut v, "65", 5.0);
     let p = write(dir.path(), "襄垣.ods", &handmade_ods(info, "评分表", &[("被考核单位：", "襄垣县退役军人服务中心")], &v));
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     assert!(r.ok(), "{:#?}", r.findings);
     assert_eq!((r.center.as_str(), r.county.as_str()), ("襄垣县退役军人服务中心", "襄垣县"));
     assert_eq!(r.assessment.unwrap().total, 94.0);
@@ -194,19 +195,19 @@ fn unit_name_falls_back_to_the_file_name() {
     let dir = tempfile::tempdir().unwrap();
     let info = &rubric().info;
     let p = write(dir.path(), "武乡县退役军人服务中心.xlsx", &handmade_xlsx(info, &Layout::seed("评分表", &[]), &full_marks(info)));
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     assert_eq!((r.center.as_str(), r.county.as_str()), ("武乡县退役军人服务中心", "武乡县"));
 }
 
 /// A seed-layout workbook with these changes; rows start on row 3 (title, header).
-fn handmade_with(dir: &Path, name: &str, changes: &[(&str, Cell)]) -> FileResult {
+fn handmade_with(dir: &Path, name: &str, changes: &[(&str, Cell)]) -> UnitResult {
     let info = &rubric().info;
     let mut v = full_marks(info);
     for (k, c) in changes {
         set(&mut v, k, c.clone());
     }
     let p = write(dir, name, &handmade_xlsx(info, &Layout::seed("评分表", &[]), &v));
-    score_file(rubric(), &p)
+    common::score_one(rubric(), &p)
 }
 
 #[test]
@@ -240,7 +241,7 @@ fn blank_base_item_is_an_error_blank_bonus_is_zero() {
     let mut v = full_marks(info);
     v.retain(|(k, _)| k != "30");
     let p = write(dir.path(), "a.xlsx", &handmade_xlsx(info, &Layout::seed("评分表", &[]), &v));
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     let f = find(&r, "missing-score");
     assert_eq!((f.item.as_deref(), f.cell.as_deref()), (Some("30"), Some("E32")));
     assert_eq!(errors(&r).len(), 1, "blank 61–70 are not errors");
@@ -262,7 +263,7 @@ fn missing_and_duplicate_rows() {
     ws.write(row, 0, 3).unwrap();
     ws.write(row, 1, 1).unwrap();
     let p = write(dir.path(), "a.xlsx", &book.save_to_buffer().unwrap());
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     let missing = find(&r, "missing-item");
     assert_eq!((missing.item.as_deref(), missing.cell.as_deref()), (Some("59"), None));
     let dup = find(&r, "duplicate-item");
@@ -274,7 +275,7 @@ fn missing_and_duplicate_rows() {
 fn invalid_sub_rule_count_names_the_sub_rule_cell() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "a.xlsx", &template_with(&[("65.3", 1.5)]));
-    let r = score_file(rubric(), &p);
+    let r = common::score_one(rubric(), &p);
     let f = find(&r, "out-of-range");
     assert_eq!(f.item.as_deref(), Some("65.3"));
     // Rows: title, names, header, then items 1–64 (rows 4–67), 65 on row 68, 65.1 on 69 → 65.3 on 71.

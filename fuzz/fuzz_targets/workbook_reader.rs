@@ -9,10 +9,13 @@ fuzz_target!(|data: &[u8]| {
     let limits = kaohe_workbook::ReadLimits { max_cells: 20_000, max_area: 200_000, ..Default::default() };
     // The reader sniffs the real format (zip, compound file, ODS) from the bytes.
     for name in ["fuzz.xlsx", "fuzz.xlsb"] {
-        if let Ok(card) = kaohe_workbook::read_bytes_with(data, std::path::Path::new(name), &limits) {
-            assert!(!card.rows.is_empty());
-            for row in card.rows.values() {
-                let _ = row.cell();
+        if let Ok(book) = kaohe_workbook::read_bytes_with(data, std::path::Path::new(name), &limits) {
+            assert!(!book.cards.is_empty());
+            for card in &book.cards {
+                assert!(!card.rows.is_empty() && !card.center.is_empty());
+                for row in card.rows.values() {
+                    let _ = row.cell();
+                }
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Writes `samples/` (all 示例数据, made up):
 //! - `长治市/`: scorecards for the twelve county-level units of 长治市, filled with
-//!   varied scores, in kaohe's template, in hand-made layouts and as ODS;
+//!   varied scores, in kaohe's template, in hand-made layouts, three counties on
+//!   three sheets of one inspection group's workbook, and as ODS;
+//! - `长治市-名册.xlsx`: the roster of those twelve units (`--roster`);
 //! - `长治市-乡镇（示例）/`: township stations scored with the example township rubric;
 //! - `province/`: an example province manifest and two more cities, one of them
 //!   using the example 2024 revision of the rubric.
@@ -14,7 +16,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{Cell, Layout, full_marks, handmade_ods, handmade_xlsx, set};
+use common::{Cell, Layout, full_marks, handmade_book, handmade_ods, handmade_xlsx, set};
 use kaohe::runtime::{Runtime, RubricInfo};
 use kaohe::template::Unit;
 
@@ -54,11 +56,8 @@ fn main() -> anyhow::Result<()> {
     let filled: &[Filled] = &[
         ("潞州区", 1, false, &[("61", 2.0), ("66", 8.0), ("67", 2.0), ("68", 4.0), ("69", 3.0)]),
         ("上党区", 2, false, &[("65.1", 4.0), ("66", 5.0), ("68", 2.0)]),
-        ("平顺县", 5, true, &[("65.3", 2.0), ("65.6", 1.0), ("70.2", 1.0), ("67", 1.0)]),
         ("黎城县", 6, false, &[("63", 3.0), ("64", 1.0), ("66", 10.0), ("69", 2.5)]),
-        ("壶关县", 7, true, &[("65.7", 1.0), ("65.8", 2.0), ("68", 3.0)]),
         ("长子县", 8, true, &[("65.2", 1.0), ("70.1", 2.0)]),
-        ("武乡县", 9, false, &[("61", 1.0), ("62", 2.0), ("69", 1.5)]),
         ("沁县", 10, false, &[("70.1", 1.0), ("66", 6.0)]),
     ];
     for (county, k, harsh, extra) in filled {
@@ -106,6 +105,7 @@ fn main() -> anyhow::Result<()> {
             ("县(市、区)".into(), Some("潞城区".into())),
             ("服务(中心)站名称".into(), Some("潞城区退役军人服务中心".into())),
         ],
+        ..Layout::seed("", &[])
     };
     std::fs::write(out.join("潞城区（手工录入）.xlsx"), handmade_xlsx(info, &layout, &v))?;
 
@@ -126,6 +126,71 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let layout = Layout::seed(&title, &[("县(区)：沁源县", None), ("被考核单位：沁源县退役军人服务中心", None)]);
     std::fs::write(out.join("沁源县（手工录入）.xlsx"), handmade_xlsx(info, &layout, &v))?;
+
+    // 平顺县, 壶关县, 武乡县: one inspection group's week in one workbook, a sheet per
+    // county after a notes sheet, retyped by hand with the inspector's own 小计 and 总分
+    // (all correct), points written with words (扣4分, 加1分), other header and label wording.
+    let group: [(&str, usize, bool, &[(&str, Cell)]); 3] = [
+        ("平顺县", 5, true, &[("65", Cell::Text("扣4分".into())), ("70", Cell::Num(-2.0)), ("67", Cell::Num(1.0))]),
+        ("壶关县", 7, true, &[("65", Cell::Num(7.0)), ("68", Cell::Num(3.0))]),
+        ("武乡县", 9, false, &[("61", Cell::Text("加1分".into())), ("62", Cell::Num(2.0)), ("69", Cell::Num(1.5))]),
+    ];
+    let mut sheets = Vec::new();
+    for (county, k, harsh, extra) in group {
+        let mut v = cells(k, harsh);
+        for (id, x) in extra {
+            set(&mut v, id, x.clone());
+        }
+        // What a careful inspector adds up: the base categories, and the whole sheet
+        // (deductions 65 and 70 take points off whichever sign they are written with).
+        let points = |id: &str| -> f64 {
+            let x = match v.iter().find(|(k, _)| k == id).map(|(_, c)| c) {
+                Some(Cell::Num(x)) => *x,
+                Some(Cell::Text(t)) => kaohe::workbook::parse_text_number(t).map_or(0.0, |t| t.value),
+                None => 0.0,
+            };
+            if id == "65" || id == "70" { -x.abs() } else { x }
+        };
+        let subtotals: Vec<(String, Cell)> = info
+            .categories
+            .iter()
+            .filter(|c| c.part == kaohe::runtime::Part::Base)
+            .map(|c| (c.name.clone(), Cell::Num(kaohe_engine::tidy(info.items.iter().filter(|i| i.category == c.name).map(|i| points(&i.id)).sum()))))
+            .collect();
+        let total = kaohe_engine::tidy(info.items.iter().map(|i| points(&i.id)).sum());
+        let center = format!("{county}退役军人服务中心");
+        let mut layout = Layout::seed(&title, &[("考核对象：", None), ("检查时间：2023年9月13日", None)]);
+        layout.labels[0].1 = Some(center);
+        layout.sheet = county.to_string();
+        layout.rename = vec![("得分", "实得分"), ("分值", "标准分")];
+        layout.subtotals = subtotals;
+        layout.total = Some(Cell::Num(total));
+        layout.cover_sheet = true;
+        sheets.push((layout, v));
+    }
+    std::fs::write(out.join("第二检查组（平顺县、壶关县、武乡县）.xlsx"), handmade_book(info, &sheets))?;
+
+    // The roster of the twelve units, for `--roster`: beside the folder, so it is not read as a scorecard.
+    {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let fixed = rust_xlsxwriter::ExcelDateTime::from_ymd(2023, 9, 5)?;
+        book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&fixed));
+        let ws = book.add_worksheet();
+        ws.set_name("名册")?;
+        ws.write(0, 0, format!("长治市县级退役军人服务中心名册（{note}）"))?;
+        for (c, h) in ["序号", "县(市、区)", "单位名称"].iter().enumerate() {
+            ws.write(1, c as u16, *h)?;
+        }
+        let counties = ["潞州区", "上党区", "屯留区", "潞城区", "襄垣县", "平顺县", "黎城县", "壶关县", "长子县", "武乡县", "沁县", "沁源县"];
+        for (k, county) in counties.iter().enumerate() {
+            let r = k as u32 + 2;
+            ws.write(r, 0, k as u32 + 1)?;
+            ws.write(r, 1, *county)?;
+            ws.write(r, 2, format!("{county}退役军人服务中心"))?;
+        }
+        ws.set_column_width(2, 28)?;
+        book.save(samples.join("长治市-名册.xlsx"))?;
+    }
 
     // 襄垣县: saved as OpenDocument (.ods).
     let mut v = cells(12, false);

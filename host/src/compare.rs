@@ -19,8 +19,9 @@ use serde::Serialize;
 
 use crate::report::{Formats, Value, findings_sheet, write_value};
 use crate::runtime::{Band, Item, LoadedRubric, Part, RubricInfo, RuleMode, Scoring};
-use crate::score::{FileResult, Finding, ReadWorkbook, Severity, read_workbook, score_read};
-use crate::workbook::Raw;
+use crate::score::{Finding, Severity, UnitResult, read_workbook, score_unit};
+use crate::units::Roster;
+use crate::workbook::{Raw, Scorecard};
 
 /// One difference between rubric A and rubric B.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -153,31 +154,41 @@ pub fn diff(a: &RubricInfo, b: &RubricInfo) -> Vec<Change> {
 
 /// One unit scored under both rubrics.
 pub struct Pair {
-    pub a: FileResult,
-    pub b: FileResult,
+    pub a: UnitResult,
+    pub b: UnitResult,
 }
 
-/// Score every file under both rubrics (each workbook is read once), in input order.
+/// Score every unit of every file under both rubrics (each workbook is read
+/// once), in input order; then the same unit twice and the roster are checked
+/// on each side (see [`crate::units::check`]), so both sides list the same units.
 ///
 /// A workbook filled for A is matched to B item by item. Where B re-weights an
 /// item, the inspector's judgement is carried over in proportion (full marks
 /// stay full marks: 4 of 4 becomes 3 of 3), and a level keeps its label (64's
 /// "比例不低于三分之一" is worth what B says). Each conversion is a warning on
 /// B's result; items B has that the workbook lacks are findings too.
-pub fn score_both(a: &LoadedRubric, b: &LoadedRubric, files: &[PathBuf]) -> Vec<Pair> {
+pub fn score_both(a: &LoadedRubric, b: &LoadedRubric, files: &[PathBuf], roster: Option<&Roster>) -> Vec<Pair> {
     use rayon::prelude::*;
     let conversions = conversions(&a.info, &b.info);
-    files
+    let per_file: Vec<Vec<(UnitResult, UnitResult)>> = files
         .par_iter()
         .map(|f| {
             let read = read_workbook(f);
-            let ra = score_read(a, 0, &read);
-            let (converted, notes) = convert(&read, &conversions);
-            let mut rb = score_read(b, 1, &converted);
-            rb.findings.extend(notes);
-            Pair { a: ra, b: rb }
+            read.units()
+                .map(|(seed, card)| {
+                    let ra = score_unit(a, 0, seed.clone(), card);
+                    let converted = card.map(|c| convert(c, &conversions));
+                    let mut rb = score_unit(b, 1, seed, converted.as_ref().map(|c| &c.0));
+                    rb.findings.extend(converted.map(|c| c.1).unwrap_or_default());
+                    (ra, rb)
+                })
+                .collect()
         })
-        .collect()
+        .collect();
+    let (mut va, mut vb): (Vec<UnitResult>, Vec<UnitResult>) = per_file.into_iter().flatten().unzip();
+    crate::units::check(&mut va, &[a], roster);
+    crate::units::check(&mut vb, &[a, b], roster);
+    va.into_iter().zip(vb).map(|(a, b)| Pair { a, b }).collect()
 }
 
 /// How an entered value for an item of A becomes one for B.
@@ -212,18 +223,18 @@ fn conversions(a: &RubricInfo, b: &RubricInfo) -> Vec<(String, Conversion)> {
     out
 }
 
-/// The workbook as B sees it, and a warning for each value converted.
-fn convert(read: &ReadWorkbook, conversions: &[(String, Conversion)]) -> (ReadWorkbook, Vec<Finding>) {
-    let mut card = read.card.clone();
+/// The scorecard as B sees it, and a warning for each value converted.
+fn convert(card: &Scorecard, conversions: &[(String, Conversion)]) -> (Scorecard, Vec<Finding>) {
+    let mut card = card.clone();
     let mut notes = Vec::new();
-    if let Some(card) = &mut card {
+    {
         for (id, conv) in conversions {
             let Some(row) = card.rows.get_mut(id) else { continue };
             let v = match &row.value {
                 Raw::Number(v) => *v,
                 Raw::Text(t) => match crate::workbook::parse_text_number(t) {
-                    Some(v) => v,
-                    None => continue,
+                    Some(t) if t.mark.is_none() => t.value,
+                    _ => continue,
                 },
                 _ => continue,
             };
@@ -247,11 +258,11 @@ fn convert(read: &ReadWorkbook, conversions: &[(String, Conversion)]) -> (ReadWo
             }
         }
     }
-    (ReadWorkbook { result: read.result.clone(), card }, notes)
+    (card, notes)
 }
 
 /// A result's assessment, if it scored cleanly.
-fn ok(r: &FileResult) -> Option<&crate::runtime::Assessment> {
+fn ok(r: &UnitResult) -> Option<&crate::runtime::Assessment> {
     r.assessment.as_ref().filter(|_| r.ok())
 }
 
@@ -267,7 +278,7 @@ fn category_names(a: &RubricInfo, b: &RubricInfo) -> Vec<String> {
     names
 }
 
-fn category_score(r: &FileResult, name: &str) -> Option<f64> {
+fn category_score(r: &UnitResult, name: &str) -> Option<f64> {
     r.assessment.as_ref()?.categories.iter().find(|c| c.name == name).map(|c| c.score)
 }
 
@@ -331,7 +342,7 @@ pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &
             }
         }
         for r in [&p.a, &p.b] {
-            let g = ok(r).map(|x| x.grade.clone()).unwrap_or_else(|| "未评分".into());
+            let g = ok(r).map(|x| x.grade.clone()).unwrap_or_else(|| r.status().label().into());
             write_value(ws, row, c, Some(Value::Text(g)), &f)?;
             c += 1;
         }
@@ -346,7 +357,7 @@ pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &
 pub fn json(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &[Pair]) -> serde_json::Value {
     use serde_json::json;
     let cats = category_names(&a.info, &b.info);
-    let side = |r: &FileResult| {
+    let side = |r: &UnitResult| {
         let x = r.assessment.as_ref().filter(|_| r.ok());
         json!({
             "ok": r.ok(),

@@ -1,7 +1,7 @@
 //! The `--json` shape of results, shared by `score`, `compare` and `province`.
 //!
 //! ```no_run
-//! # let (rubric, results): (kaohe::runtime::LoadedRubric, Vec<kaohe::score::FileResult>) = todo!();
+//! # let (rubric, results): (kaohe::runtime::LoadedRubric, Vec<kaohe::score::UnitResult>) = todo!();
 //! let value = kaohe::json::score_output(&[&rubric], &results);
 //! println!("{}", serde_json::to_string_pretty(&value)?);
 //! # anyhow::Ok(())
@@ -10,14 +10,14 @@
 use serde_json::{Value, json};
 
 use crate::runtime::LoadedRubric;
-use crate::score::FileResult;
+use crate::score::UnitResult;
 
 fn rubric(r: &LoadedRubric) -> Value {
     json!({"id": r.info.id, "version": r.info.version, "sha256": r.sha256})
 }
 
 /// `{"rubric": …, "rubrics": […], "results": […]}`: `rubric` is the first (the default).
-pub fn score_output(rubrics: &[&LoadedRubric], results: &[FileResult]) -> Value {
+pub fn score_output(rubrics: &[&LoadedRubric], results: &[UnitResult]) -> Value {
     json!({
         "rubric": rubric(rubrics[0]),
         "rubrics": rubrics.iter().map(|r| rubric(r)).collect::<Vec<_>>(),
@@ -25,8 +25,10 @@ pub fn score_output(rubrics: &[&LoadedRubric], results: &[FileResult]) -> Value 
     })
 }
 
-/// One object per result; `rubric` names the rubric that scored it.
-pub fn results(rubrics: &[&LoadedRubric], results: &[FileResult]) -> Vec<Value> {
+/// One object per unit; `rubric` names the rubric that scored it, `sheet` the
+/// sheet its scorecard is on (null for a file that could not be read), `status`
+/// is `scored`, `not-scored`, `duplicate` or `not-submitted`.
+pub fn results(rubrics: &[&LoadedRubric], results: &[UnitResult]) -> Vec<Value> {
     results
         .iter()
         .map(|r| {
@@ -39,7 +41,9 @@ pub fn results(rubrics: &[&LoadedRubric], results: &[FileResult]) -> Vec<Value> 
                 .unwrap_or_default();
             json!({
                 "file": r.file,
+                "sheet": r.sheet,
                 "ok": r.ok(),
+                "status": r.status(),
                 "rubric": rubrics.get(r.rubric).map(|x| rubric(x)),
                 "county": r.county,
                 "center": r.center,

@@ -5,9 +5,10 @@
 //! - [`runtime`]: load a rubric component (wasmtime, WASI p2) and call it in a sandbox;
 //! - [`catalog`]: find rubric components: built in, `.wasm` files, rubric folders;
 //! - [`workbook`]: read a filled scorecard from xlsx/xls/ods (calamine);
-//! - [`score`]: turn workbooks into results and findings;
+//! - [`score`]: turn workbooks into one result per unit (per sheet holding a scorecard) and findings;
 //! - [`template`], [`report`]: write the blank scorecard and the summary (rust_xlsxwriter);
 //! - [`output`]: atomic, reproducible writes;
+//! - [`units`]: the batch as a whole: the same unit twice, the roster of units expected;
 //! - [`compare`]: two rubric versions side by side; [`province`]: a province's cities, each with its own rubric.
 
 pub mod catalog;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod runtime;
 pub mod score;
 pub mod template;
+pub mod units;
 
 /// Reading scorecards from workbooks (the `kaohe-workbook` crate).
 pub use kaohe_workbook as workbook;

@@ -10,13 +10,9 @@ use serde_json::json;
 
 use kaohe::catalog::Catalog;
 use kaohe::runtime::{Limits, LoadedRubric, Runtime};
-use kaohe::score::{self, FileResult};
+use kaohe::score::{self, Status, UnitResult};
 use kaohe::{output, report, template};
 
-/// Score veterans' service center assessment workbooks (考核评分表) with rubric components.
-///
-/// Exit status: 0 when every file scored cleanly, 1 when any file had an error
-/// (all others are still scored and written), 2 for usage errors.
 /// `println!` for results on stdout that does not panic when the reader has gone
 /// (`kaohe score … | head`): once a write fails, further output is dropped and the
 /// run finishes normally, its exit code still saying how scoring went.
@@ -35,6 +31,10 @@ fn emit(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Score veterans' service center assessment workbooks (考核评分表) with rubric components.
+///
+/// Exit status: 0 when every unit scored cleanly, 1 when any unit had an error
+/// (all others are still scored and written), 2 for usage errors.
 #[derive(Parser)]
 #[command(name = "kaohe", version, about, long_about)]
 struct Cli {
@@ -74,28 +74,37 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write a blank scorecard for one unit, to be filled in Excel or WPS.
+    /// Write a blank scorecard for one unit, or one per unit of a roster, to be filled in Excel or WPS.
+    ///
+    /// With --roster, OUTPUT is a folder (created if needed) that gets one
+    /// template per roster unit, named after the unit; an existing file there is
+    /// never overwritten (it may hold an inspector's scores) and is listed as kept.
     Template {
         #[command(flatten)]
         rubric: RubricArg,
         /// The unit's name (被考核单位), e.g. 潞州区退役军人服务中心.
-        #[arg(long, value_name = "NAME")]
-        center: String,
+        #[arg(long, value_name = "NAME", required_unless_present = "roster", conflicts_with = "roster")]
+        center: Option<String>,
         /// The county (县(市、区)); defaults to the start of the unit's name.
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", conflicts_with = "roster")]
         county: Option<String>,
-        /// Where to write the workbook (.xlsx).
-        #[arg(short, long, value_name = "FILE.xlsx")]
+        /// One template per unit of this roster (a workbook or CSV with 县(市、区) and 单位名称 columns).
+        #[arg(long, value_name = "FILE")]
+        roster: Option<PathBuf>,
+        /// Where to write the workbook (.xlsx); with --roster, a folder.
+        #[arg(short, long, value_name = "FILE.xlsx|DIR")]
         output: PathBuf,
-        /// Overwrite FILE if it exists.
-        #[arg(long)]
+        /// Overwrite FILE if it exists (not with --roster: existing templates are always kept).
+        #[arg(long, conflicts_with = "roster")]
         force: bool,
     },
     /// Score filled scorecards and write the summary (附件2 统计表).
     ///
-    /// With several --rubric, each workbook is scored by the rubric its template
-    /// names (a county center and its township stations in one summary), else
-    /// by the first; every row says which rubric scored it.
+    /// Every sheet holding a scorecard is one unit. With several --rubric, each
+    /// scorecard is scored by the rubric its template names (a county center and
+    /// its township stations in one summary), else by the first; every row says
+    /// which rubric scored it. The same unit handed in twice is an error on each
+    /// copy; with --roster, each expected unit without a scorecard is 未提交.
     Score {
         /// Rubric ids or component paths [default: changzhi-2023]. Repeatable.
         #[arg(long = "rubric", value_name = "ID|PATH")]
@@ -115,6 +124,9 @@ enum Command {
         /// Overwrite SUMMARY.xlsx even if it exists and was not written by kaohe.
         #[arg(long)]
         force: bool,
+        /// The units expected: a workbook or CSV with 县(市、区) and 单位名称 columns.
+        #[arg(long, value_name = "FILE")]
+        roster: Option<PathBuf>,
         /// Workbooks (.xlsx .xlsm .xls .xlsb .ods) or folders of them.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
@@ -133,6 +145,9 @@ enum Command {
         /// Overwrite COMPARE.xlsx even if it exists and was not written by kaohe.
         #[arg(long)]
         force: bool,
+        /// The units expected: a workbook or CSV with 县(市、区) and 单位名称 columns.
+        #[arg(long, value_name = "FILE")]
+        roster: Option<PathBuf>,
         /// Workbooks or folders of them.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
@@ -222,62 +237,49 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let resolve = |arg: &RubricArg| catalog.resolve(arg.rubric.as_deref()).map_err(|e| usage(format!("{e:#}")));
     match cli.command {
         Command::Rubrics { files, json } => list_rubrics(&catalog, &files, json),
-        Command::Template { rubric, center, county, output, force } => {
+        Command::Template { rubric, center, county, roster, output, force } => {
             let rubric = resolve(&rubric)?;
-            if output.extension().is_none_or(|e| !e.eq_ignore_ascii_case("xlsx")) {
-                return Err(usage(format!("{}: the template is an .xlsx workbook; name it FILE.xlsx", output.display())));
+            match (roster, center) {
+                (Some(roster), _) => templates_for_roster(&rubric, &roster, &output),
+                (None, Some(center)) => template_one(&rubric, &center, county, &output, force),
+                (None, None) => Err(usage("template needs --center NAME or --roster FILE")),
             }
-            if output.exists() && !force {
-                return Err(usage(format!(
-                    "{} exists (it may hold an inspector's scores); choose another name or pass --force",
-                    output.display()
-                )));
-            }
-            let county = county.or_else(|| kaohe::workbook::county_from_name(&center)).unwrap_or_default();
-            let unit = template::Unit { center: center.clone(), county, ..Default::default() };
-            let bytes = template::build(&rubric, &unit)?;
-            output::write_atomic(&output, &bytes)?;
-            eprintln!("wrote {} ({} {}, {})", output.display(), rubric.info.id, rubric.info.version, center);
-            Ok(ExitCode::SUCCESS)
         }
-        Command::Score { rubrics, output, json, issuer, date, force, inputs } => {
+        Command::Score { rubrics, output, json, issuer, date, force, roster, inputs } => {
             let loaded = resolve_all(&catalog, &rubrics)?;
             let refs: Vec<&LoadedRubric> = loaded.iter().collect();
-            let files = inputs_for(&inputs, output.as_deref(), force)?;
-            // The summary is written row by row while later workbooks are still being scored.
-            let mut summary = match &output {
-                Some(_) => Some(report::Writer::new(&refs, &report::Header { issuer, date })?),
-                None => None,
-            };
+            let roster = load_roster(roster.as_deref())?;
+            let files = inputs_for(&inputs, output.as_deref(), roster.as_ref(), force)?;
             let progress = Progress::new(files.len(), !json);
             let options = score::Options { drop_trace: !json };
-            let results = score::score_stream(&refs, &files, options, jobs, &mut |r| {
+            let mut results = score::score_stream(&refs, &files, options, jobs, &mut |r| {
                 progress.done(r);
-                match &mut summary {
-                    Some(w) => w.add(r),
-                    None => Ok(()),
-                }
+                Ok(())
             })?;
             progress.finish();
-            if let (Some(out), Some(w)) = (&output, summary) {
-                output::write_atomic(out, &w.finish()?).with_context(|| format!("writing the summary {}", out.display()))?;
+            // Duplicates and the roster need the whole batch: the summary is written after them.
+            kaohe::units::check(&mut results, &refs, roster.as_ref());
+            if let Some(out) = &output {
+                let bytes = report::build(&refs, &results, &report::Header { issuer, date })?;
+                output::write_atomic(out, &bytes).with_context(|| format!("writing the summary {}", out.display()))?;
             }
             if json {
                 out!("{}", serde_json::to_string_pretty(&kaohe::json::score_output(&refs, &results))?);
             } else {
-                print_results(&results, output.as_deref());
+                print_results(&results, files.len(), output.as_deref());
             }
-            Ok(exit(results.iter().all(FileResult::ok)))
+            Ok(exit(results.iter().all(UnitResult::ok)))
         }
-        Command::Compare { rubrics, output, json, force, inputs } => {
+        Command::Compare { rubrics, output, json, force, roster, inputs } => {
             if rubrics.len() != 2 {
                 return Err(usage("compare takes exactly two rubrics: --rubric A --rubric B"));
             }
             let loaded = resolve_all(&catalog, &rubrics)?;
             let (a, b) = (&loaded[0], &loaded[1]);
-            let files = inputs_for(&inputs, output.as_deref(), force)?;
+            let roster = load_roster(roster.as_deref())?;
+            let files = inputs_for(&inputs, output.as_deref(), roster.as_ref(), force)?;
             let changes = kaohe::compare::diff(&a.info, &b.info);
-            let pairs = kaohe::compare::score_both(a, b, &files);
+            let pairs = kaohe::compare::score_both(a, b, &files, roster.as_ref());
             if let Some(out) = &output {
                 let bytes = kaohe::compare::workbook(a, b, &changes, &pairs)?;
                 output::write_atomic(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
@@ -326,6 +328,52 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// `kaohe template --center NAME -o FILE.xlsx`.
+fn template_one(rubric: &LoadedRubric, center: &str, county: Option<String>, output: &Path, force: bool) -> Result<ExitCode> {
+    if output.extension().is_none_or(|e| !e.eq_ignore_ascii_case("xlsx")) {
+        return Err(usage(format!("{}: the template is an .xlsx workbook; name it FILE.xlsx", output.display())));
+    }
+    if output.exists() && !force {
+        return Err(usage(format!("{} exists (it may hold an inspector's scores); choose another name or pass --force", output.display())));
+    }
+    let county = county.or_else(|| kaohe::workbook::county_from_name(center)).unwrap_or_default();
+    let unit = template::Unit { center: center.to_string(), county, ..Default::default() };
+    output::write_atomic(output, &template::build(rubric, &unit)?)?;
+    eprintln!("wrote {} ({} {}, {})", output.display(), rubric.info.id, rubric.info.version, center);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kaohe template --roster FILE -o DIR`: one template per roster unit, never over an existing file.
+fn templates_for_roster(rubric: &LoadedRubric, roster: &Path, dir: &Path) -> Result<ExitCode> {
+    let roster = load_roster(Some(roster))?.unwrap_or_else(|| unreachable!("a path was given"));
+    if dir.is_file() {
+        return Err(usage(format!("{} is a file; with --roster, -o names a folder for the templates", dir.display())));
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let (mut written, mut kept) = (0, 0);
+    let mut names = std::collections::HashSet::new();
+    for e in &roster.units {
+        let mut stem = template::file_stem(&e.name);
+        if !names.insert(stem.clone()) {
+            // The same name twice in the roster (two counties' 东街街道): tell them apart by county.
+            stem = template::file_stem(&format!("{}{}", e.county, e.name));
+            names.insert(stem.clone());
+        }
+        let path = dir.join(format!("{stem}.xlsx"));
+        if path.exists() {
+            eprintln!("kept {} (it exists and may hold scores)", path.display());
+            kept += 1;
+            continue;
+        }
+        let county = if e.county.is_empty() { kaohe::workbook::county_from_name(&e.name).unwrap_or_default() } else { e.county.clone() };
+        let unit = template::Unit { center: e.name.clone(), county, ..Default::default() };
+        output::write_new(&path, &template::build(rubric, &unit)?)?;
+        written += 1;
+    }
+    eprintln!("wrote {written} templates to {} ({} {}), kept {kept} existing", dir.display(), rubric.info.id, rubric.info.version);
+    Ok(ExitCode::SUCCESS)
+}
+
 fn exit(clean: bool) -> ExitCode {
     if clean { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
@@ -338,12 +386,23 @@ fn resolve_all(catalog: &Catalog, specs: &[String]) -> Result<Vec<LoadedRubric>>
     specs.iter().map(|s| catalog.resolve(Some(s)).map_err(|e| usage(format!("{e:#}")))).collect()
 }
 
-/// Check the output and expand the inputs (never reading the output).
-fn inputs_for(inputs: &[PathBuf], output: Option<&Path>, force: bool) -> Result<Vec<PathBuf>> {
+/// Read the roster, if one was given; one that cannot be read is a usage error.
+fn load_roster(path: Option<&Path>) -> Result<Option<kaohe::units::Roster>> {
+    path.map(|p| kaohe::units::Roster::load(p).map_err(|e| usage(format!("{e:#}")))).transpose()
+}
+
+/// Check the output and expand the inputs (never reading the output or the roster as a scorecard).
+fn inputs_for(inputs: &[PathBuf], output: Option<&Path>, roster: Option<&kaohe::units::Roster>, force: bool) -> Result<Vec<PathBuf>> {
     if let Some(out) = output {
         check_output(out, inputs, force)?;
+        if let Some(r) = roster
+            && std::path::absolute(out).ok() == std::path::absolute(&r.path).ok()
+        {
+            return Err(usage(format!("{} is the roster; write the summary somewhere else", out.display())));
+        }
     }
-    let exclude: Vec<PathBuf> = output.iter().map(|p| p.to_path_buf()).collect();
+    let mut exclude: Vec<PathBuf> = output.iter().map(|p| p.to_path_buf()).collect();
+    exclude.extend(roster.map(|r| PathBuf::from(&r.path)));
     let files = score::collect_inputs(inputs, &exclude).map_err(|e| usage(format!("{e:#}")))?;
     if files.is_empty() {
         return Err(usage("no workbooks (.xlsx .xlsm .xls .xlsb .ods) found in the inputs"));
@@ -414,7 +473,9 @@ fn list_rubrics(catalog: &Catalog, files: &[PathBuf], json: bool) -> Result<Exit
 /// of it with `--json` (`allowed` false) or when stderr is not a terminal.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    units: std::cell::Cell<usize>,
     errors: std::cell::Cell<usize>,
+    file: std::cell::RefCell<String>,
 }
 
 impl Progress {
@@ -426,19 +487,21 @@ impl Progress {
             let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {msg} {per_sec} ETA {eta}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
             bar.set_style(style);
-            bar.set_message("0 with errors,");
+            bar.set_message("0 units (0 with errors),");
             bar
         });
-        Progress { bar, errors: std::cell::Cell::new(0) }
+        Progress { bar, units: Default::default(), errors: Default::default(), file: Default::default() }
     }
 
-    fn done(&self, r: &FileResult) {
+    /// One unit done; the bar moves by files (a file may hold several units).
+    fn done(&self, r: &UnitResult) {
         let Some(bar) = &self.bar else { return };
-        if !r.ok() {
-            self.errors.set(self.errors.get() + 1);
-            bar.set_message(format!("{} with errors,", self.errors.get()));
+        self.units.set(self.units.get() + 1);
+        self.errors.set(self.errors.get() + usize::from(!r.ok()));
+        bar.set_message(format!("{} units ({} with errors),", self.units.get(), self.errors.get()));
+        if self.file.replace(r.file.clone()) != r.file {
+            bar.inc(1);
         }
-        bar.inc(1);
     }
 
     fn finish(&self) {
@@ -448,11 +511,12 @@ impl Progress {
     }
 }
 
-fn print_results(results: &[FileResult], output: Option<&Path>) {
+fn print_results(results: &[UnitResult], files: usize, output: Option<&Path>) {
     for r in results {
-        match (&r.assessment, r.ok()) {
-            (Some(a), true) => out!("{:<10} {:<28} {:>7.2}  {}", r.county, r.center, a.total, a.grade),
-            _ => out!("{:<10} {:<28} {:>7}  未评分 ({})", r.county, r.center, "-", r.file),
+        let sheet = r.sheet.as_deref().map(|s| format!("!{s}")).unwrap_or_default();
+        match (&r.assessment, r.status()) {
+            (Some(a), Status::Scored) => out!("{:<10} {:<28} {:>7.2}  {}", r.county, r.center, a.total, a.grade),
+            (_, status) => out!("{:<10} {:<28} {:>7}  {} ({}{sheet})", r.county, r.center, "-", status.label(), r.file),
         }
     }
     const PER_CODE: usize = 5;
@@ -473,8 +537,16 @@ fn print_results(results: &[FileResult], output: Option<&Path>) {
             eprintln!("{}: … {} more `{code}` findings (all are in --json and the summary's 问题清单 sheet)", r.file, n - PER_CODE);
         }
     }
-    let ok = results.iter().filter(|r| r.ok()).count();
-    eprintln!("scored {ok} of {} files cleanly", results.len());
+    let t = kaohe::units::tally(results);
+    let mut extra = Vec::new();
+    if t.duplicated > 0 {
+        extra.push(format!("{} handed in more than once ({} copies)", t.duplicated, t.copies));
+    }
+    if t.not_submitted > 0 {
+        extra.push(format!("{} on the roster not submitted", t.not_submitted));
+    }
+    let extra = if extra.is_empty() { String::new() } else { format!("; {}", extra.join(", ")) };
+    eprintln!("scored {} of {} units cleanly, from {files} files{extra}", t.scored, t.units);
     if let Some(o) = output {
         eprintln!("summary written to {}", o.display());
     }
@@ -496,7 +568,7 @@ fn print_comparison(
     out!();
     out!("{:<10} {:<28} {:>8} {:>8} {:>8}  GRADE A → GRADE B", "COUNTY", "CENTER", "TOTAL A", "TOTAL B", "CHANGE");
     for p in pairs {
-        let total = |r: &FileResult| r.assessment.as_ref().filter(|_| r.ok()).map(|x| (x.total, x.grade.clone()));
+        let total = |r: &UnitResult| r.assessment.as_ref().filter(|_| r.ok()).map(|x| (x.total, x.grade.clone()));
         match (total(&p.a), total(&p.b)) {
             (Some((x, gx)), Some((y, gy))) => {
                 out!("{:<10} {:<28} {:>8.2} {:>8.2} {:>+8.2}  {gx} → {gy}", p.a.county, p.a.center, x, y, y - x)
@@ -526,7 +598,7 @@ fn print_province(cities: &[kaohe::province::CityReport], output: Option<&Path>)
             let id = k.map(|k| format!("{} {}", c.rubrics[k].info.id, c.rubrics[k].info.version)).unwrap_or_else(|| "-".into());
             let mean = s.mean.map(|m| format!("{m:.2}")).unwrap_or_else(|| "-".into());
             let counts: Vec<String> = s.per_grade.iter().map(|n| n.to_string()).collect();
-            out!("{:<14} {:<28} {:>6} {:>7} {:>7} {:>8}  {}", c.name, id, s.units, s.scored, s.errors, mean, counts.join(" "));
+            out!("{:<14} {:<28} {:>6} {:>7} {:>7} {:>8}  {}", c.name, id, s.tally.units, s.tally.scored, s.tally.with_errors(), mean, counts.join(" "));
         }
         for p in &c.problems {
             for f in &p.findings {

@@ -36,6 +36,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Like [`write_atomic`], but never over an existing file: fails if `path` exists
+/// (also when it appears while writing).
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kaohe-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).with_context(|| format!("cannot write {} (it may exist already)", path.display()))?;
+    Ok(())
+}
+
 /// What kind of workbook kaohe wrote, recorded in its document category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

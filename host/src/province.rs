@@ -15,6 +15,7 @@
 //! name = "晋城市"
 //! rubrics = ["builtin:changzhi-2023"]   # a component built into kaohe needs no pin
 //! workbooks = ["晋城市"]
+//! roster = "晋城市/名册.xlsx"           # optional: the units expected (see `kaohe::units`)
 //! ```
 //!
 //! A digest mismatch, a missing file, an interface version the host does not
@@ -31,7 +32,8 @@ use sha2::{Digest, Sha256};
 use crate::catalog::Catalog;
 use crate::report::{Formats, Header, Value, attachment2, findings_sheet, sheet_name, write_value};
 use crate::runtime::{LoadedRubric, hex};
-use crate::score::{FileResult, Finding, Options, Severity, collect_inputs, read_workbook, score_stream};
+use crate::score::{Finding, Options, Severity, UnitResult, collect_inputs, read_workbook, score_stream};
+use crate::units::{Roster, Tally, tally};
 
 /// The manifest file.
 #[derive(Debug, Deserialize)]
@@ -52,6 +54,9 @@ pub struct City {
     pub rubrics: Vec<RubricRef>,
     /// Workbook files or folders.
     pub workbooks: Vec<PathBuf>,
+    /// The roster of units expected (a workbook or CSV), if the city has one.
+    #[serde(default)]
+    pub roster: Option<PathBuf>,
 }
 
 /// A rubric component: a file with its pinned SHA-256, or `builtin:ID`.
@@ -75,10 +80,10 @@ pub struct CityReport {
     pub name: String,
     /// The components that loaded and passed their checks.
     pub rubrics: Vec<LoadedRubric>,
-    /// One per workbook, scored or not.
-    pub results: Vec<FileResult>,
+    /// One per unit, scored or not (roster units with no scorecard included).
+    pub results: Vec<UnitResult>,
     /// Problems with the city's components or folders (one pseudo-result per file named).
-    pub problems: Vec<FileResult>,
+    pub problems: Vec<UnitResult>,
 }
 
 impl CityReport {
@@ -88,9 +93,10 @@ impl CityReport {
     }
 }
 
-fn problem(file: &str, code: &str, message: String) -> FileResult {
-    FileResult {
+fn problem(file: &str, code: &str, message: String) -> UnitResult {
+    UnitResult {
         file: file.to_string(),
+        sheet: None,
         input_sha256: None,
         county: String::new(),
         center: String::new(),
@@ -115,9 +121,18 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
             Err((file, code, msg)) => report.problems.push(problem(&file, code, format!("{}：{msg}", city.name))),
         }
     }
+    let roster = city.roster.as_ref().and_then(|p| match Roster::load(&base.join(p)) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            report.problems.push(problem(&base.join(p).display().to_string(), "bad-roster", format!("{}：名册无法使用（{e:#}）", city.name)));
+            None
+        }
+    });
+    let mut exclude = exclude.to_vec();
+    exclude.extend(city.roster.as_ref().map(|p| base.join(p)));
     let mut files = Vec::new();
     for w in &city.workbooks {
-        match collect_inputs(&[base.join(w)], exclude) {
+        match collect_inputs(&[base.join(w)], &exclude) {
             Ok(mut f) => files.append(&mut f),
             Err(e) => report.problems.push(problem(&base.join(w).display().to_string(), "missing-file", format!("{}：工作簿文件夹不存在（{e:#}）", city.name))),
         }
@@ -126,14 +141,18 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
         // Nothing can score this city's workbooks; still list every one of them.
         report.results = files
             .iter()
-            .map(|f| {
-                let mut r = read_workbook(f).result;
-                r.findings.push(Finding::file(
-                    Severity::Error,
-                    "no-rubric",
-                    format!("{}的评分组件均无法使用，未评分（原因见问题清单）", city.name),
-                ));
-                r
+            .flat_map(|f| {
+                let read = read_workbook(f);
+                read.units()
+                    .map(|(mut r, _)| {
+                        r.findings.push(Finding::file(
+                            Severity::Error,
+                            "no-rubric",
+                            format!("{}的评分组件均无法使用，未评分（原因见问题清单）", city.name),
+                        ));
+                        r
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect();
         return report;
@@ -141,6 +160,7 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
     let refs: Vec<&LoadedRubric> = report.rubrics.iter().collect();
     let jobs = rayon::current_num_threads();
     report.results = score_stream(&refs, &files, Options { drop_trace: true }, jobs, &mut |_| Ok(())).unwrap_or_default();
+    crate::units::check(&mut report.results, &refs, roster.as_ref());
     report
 }
 
@@ -184,7 +204,7 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
     let ws = book.add_worksheet();
     ws.set_name("全省概览")?;
     let mut headers: Vec<String> =
-        ["城市", "评分标准", "版本", "评分组件SHA-256", "单位数", "已评分", "有错误", "平均分", "最低分", "最高分"].map(String::from).to_vec();
+        ["城市", "评分标准", "版本", "评分组件SHA-256", "单位数", "已评分", "未评分", "重复", "未提交", "平均分", "最低分", "最高分"].map(String::from).to_vec();
     headers.extend(grades.iter().cloned());
     headers.push("说明".into());
     for (c, w) in [12.0, 22.0, 8.0, 20.0].iter().enumerate() {
@@ -213,7 +233,8 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
                 write_value(ws, row, c as u16, Some(Value::Text(t)), &f)?;
             }
             let mut c = 4u16;
-            for v in [Some(s.units as f64), Some(s.scored as f64), Some(s.errors as f64), s.mean, s.min, s.max] {
+            let t = &s.tally;
+            for v in [t.units, t.scored, t.not_scored, t.duplicated, t.not_submitted].map(|n| Some(n as f64)).into_iter().chain([s.mean, s.min, s.max]) {
                 write_value(ws, row, c, v.map(Value::Number), &f)?;
                 c += 1;
             }
@@ -237,12 +258,10 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
     Ok(book.save_to_buffer()?)
 }
 
-/// Summary numbers of one city.
-#[derive(Debug, Clone, PartialEq)]
+/// Summary numbers of one city: units (each unit once), where they stand, totals.
+#[derive(Debug, Clone)]
 pub struct Stats {
-    pub units: usize,
-    pub scored: usize,
-    pub errors: usize,
+    pub tally: Tally,
     pub mean: Option<f64>,
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -266,14 +285,12 @@ pub fn grade_labels(cities: &[CityReport]) -> Vec<String> {
 /// Units, errors, mean and range of totals, and count per grade of the city's
 /// results scored by rubric `k` (`None`: all of them).
 pub fn stats(city: &CityReport, k: Option<usize>, grades: &[String]) -> Stats {
-    let mine: Vec<&FileResult> = city.results.iter().filter(|r| k.is_none_or(|k| r.rubric == k)).collect();
+    let mine: Vec<&UnitResult> = city.results.iter().filter(|r| k.is_none_or(|k| r.rubric == k)).collect();
     let totals: Vec<(f64, &str)> =
         mine.iter().filter(|r| r.ok()).filter_map(|r| r.assessment.as_ref()).map(|a| (a.total, a.grade.as_str())).collect();
     let n = totals.len();
     Stats {
-        units: mine.len(),
-        scored: n,
-        errors: mine.len() - n,
+        tally: tally(mine.iter().copied()),
         mean: (n > 0).then(|| kaohe_engine::tidy(totals.iter().map(|t| t.0).sum::<f64>() / n as f64)),
         min: totals.iter().map(|t| t.0).reduce(f64::min),
         max: totals.iter().map(|t| t.0).reduce(f64::max),
@@ -291,14 +308,17 @@ pub fn json(manifest: &Manifest, cities: &[CityReport]) -> serde_json::Value {
             let s = stats(c, None, &grades);
             let group = |k: usize, r: &LoadedRubric| {
                 let s = stats(c, Some(k), &grades);
+                let t = &s.tally;
                 json!({"id": r.info.id, "version": r.info.version, "sha256": r.sha256, "origin": r.origin,
-                       "units": s.units, "scored": s.scored, "errors": s.errors, "mean": s.mean, "min": s.min, "max": s.max,
+                       "units": t.units, "scored": t.scored, "errors": t.with_errors(), "not_scored": t.not_scored,
+                       "duplicated": t.duplicated, "not_submitted": t.not_submitted, "mean": s.mean, "min": s.min, "max": s.max,
                        "grades": grades.iter().zip(&s.per_grade).map(|(g, n)| json!({"grade": g, "count": n})).collect::<Vec<_>>()})
             };
             json!({
                 "name": c.name,
                 "rubrics": c.rubrics.iter().enumerate().map(|(k, r)| group(k, r)).collect::<Vec<_>>(),
-                "units": s.units, "scored": s.scored, "errors": s.errors,
+                "units": s.tally.units, "scored": s.tally.scored, "errors": s.tally.with_errors(),
+                "not_scored": s.tally.not_scored, "duplicated": s.tally.duplicated, "not_submitted": s.tally.not_submitted,
                 "problems": c.problems.iter().map(|p| json!({"file": p.file, "findings": p.findings})).collect::<Vec<_>>(),
                 "results": crate::json::results(&c.rubrics.iter().collect::<Vec<_>>(), &c.results),
             })

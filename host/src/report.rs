@@ -1,9 +1,10 @@
 //! The summary workbook: attachment 2 (统计表), per-item detail (评分明细)
-//! and every finding (问题清单). Every input file has a row, scored or not.
+//! and every finding (问题清单). Every unit has a row: scored, not scored,
+//! 重复 (handed in twice) or 未提交 (on the roster, no scorecard).
 //!
 //! ```no_run
 //! # let rubric: kaohe::runtime::LoadedRubric = todo!();
-//! # let results: Vec<kaohe::score::FileResult> = vec![];
+//! # let results: Vec<kaohe::score::UnitResult> = vec![];
 //! let bytes = kaohe::report::build(&[&rubric], &results, &kaohe::report::Header::default())?;
 //! # anyhow::Ok(())
 //! ```
@@ -12,7 +13,8 @@ use anyhow::Result;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 use crate::runtime::{ColumnSource, LoadedRubric};
-use crate::score::FileResult;
+use crate::score::{Status, UnitResult};
+use crate::units::Tally;
 
 /// The 填表单位 and 时间 lines.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +31,7 @@ pub(crate) enum Value {
     Number(f64),
 }
 
-fn column_value(src: &ColumnSource, r: &FileResult) -> Option<Value> {
+fn column_value(src: &ColumnSource, r: &UnitResult) -> Option<Value> {
     let a = r.assessment.as_ref();
     Some(match src {
         ColumnSource::County => Value::Text(r.county.clone()),
@@ -41,9 +43,9 @@ fn column_value(src: &ColumnSource, r: &FileResult) -> Option<Value> {
         ColumnSource::SpecialDeduction => Value::Number(a?.special_deduction),
         ColumnSource::Adjustment => Value::Number(a?.adjustment),
         ColumnSource::Total => Value::Number(a?.total),
-        ColumnSource::Grade => Value::Text(match a {
-            Some(a) => a.grade.clone(),
-            None => "未评分".into(),
+        ColumnSource::Grade => Value::Text(match (r.status(), a) {
+            (Status::Scored, Some(a)) => a.grade.clone(),
+            (status, _) => status.label().into(),
         }),
     })
 }
@@ -74,7 +76,7 @@ impl Formats {
 /// Build the summary workbook; returns the xlsx bytes. `results[i].rubric`
 /// indexes `rubrics`; rows scored by different rubrics mix in one table, and
 /// each rubric gets its own detail sheet.
-pub fn build(rubrics: &[&LoadedRubric], results: &[FileResult], header: &Header) -> Result<Vec<u8>> {
+pub fn build(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header) -> Result<Vec<u8>> {
     let mut w = Writer::new(rubrics, header)?;
     for r in results {
         w.add(r)?;
@@ -82,12 +84,11 @@ pub fn build(rubrics: &[&LoadedRubric], results: &[FileResult], header: &Header)
     w.finish()
 }
 
-/// The summary workbook written row by row, while the batch is still being
-/// scored: every sheet streams its rows to a temporary file (constant-memory
-/// mode), so neither the rows nor the time to write them pile up at the end.
+/// The summary workbook written row by row: every sheet streams its rows to a
+/// temporary file (constant-memory mode), so the rows do not pile up in memory.
 ///
 /// ```no_run
-/// # let (rubric, results): (kaohe::runtime::LoadedRubric, Vec<kaohe::score::FileResult>) = todo!();
+/// # let (rubric, results): (kaohe::runtime::LoadedRubric, Vec<kaohe::score::UnitResult>) = todo!();
 /// let mut w = kaohe::report::Writer::new(&[&rubric], &kaohe::report::Header::default())?;
 /// for r in &results {
 ///     w.add(r)?;
@@ -103,9 +104,9 @@ pub struct Writer<'a> {
     stat_row: u32,
     detail_rows: Vec<u32>,
     findings_row: u32,
-    /// Units per rubric, and units not scored.
+    /// Units per rubric, and where they all stand.
     counts: Vec<usize>,
-    not_scored: usize,
+    tally: Tally,
 }
 
 const STAT: usize = 0;
@@ -132,12 +133,12 @@ impl<'a> Writer<'a> {
             detail_rows: vec![1; rubrics.len()],
             findings_row: 1,
             counts: vec![0; rubrics.len()],
-            not_scored: 0,
+            tally: Tally::default(),
         })
     }
 
     /// Write one result's rows (in input order).
-    pub fn add(&mut self, r: &FileResult) -> Result<()> {
+    pub fn add(&mut self, r: &UnitResult) -> Result<()> {
         let k = r.rubric.min(self.rubrics.len() - 1);
         attachment2_row(self.book.worksheet_from_index(STAT)?, self.stat_row, self.rubrics[0], r, &self.f)?;
         self.stat_row += 1;
@@ -146,7 +147,7 @@ impl<'a> Writer<'a> {
         let findings = 1 + self.rubrics.len();
         self.findings_row = findings_rows(self.book.worksheet_from_index(findings)?, self.findings_row, "", r, &self.f)?;
         self.counts[k] += 1;
-        self.not_scored += usize::from(!r.ok());
+        self.tally.add(r);
         Ok(())
     }
 
@@ -154,7 +155,7 @@ impl<'a> Writer<'a> {
     pub fn finish(mut self) -> Result<Vec<u8>> {
         let used: Vec<(&LoadedRubric, usize)> =
             self.rubrics.iter().zip(&self.counts).enumerate().filter(|(k, (_, n))| *k == 0 || **n > 0).map(|(_, (r, n))| (*r, *n)).collect();
-        attachment2_notes(self.book.worksheet_from_index(STAT)?, self.stat_row, &used, self.not_scored, &self.f)?;
+        attachment2_notes(self.book.worksheet_from_index(STAT)?, self.stat_row, &used, &self.tally, &self.f)?;
         let findings = 1 + self.rubrics.len();
         findings_tail(self.book.worksheet_from_index(findings)?, self.findings_row, &self.f)?;
         Ok(self.book.save_to_buffer()?)
@@ -167,7 +168,7 @@ pub(crate) fn attachment2(
     ws: &mut Worksheet,
     name: &str,
     rubrics: &[&LoadedRubric],
-    results: &[FileResult],
+    results: &[UnitResult],
     header: &Header,
     f: &Formats,
 ) -> Result<()> {
@@ -185,7 +186,7 @@ pub(crate) fn attachment2(
         .filter(|(k, (_, n))| *k == 0 || *n > 0)
         .map(|(_, x)| x)
         .collect();
-    attachment2_notes(ws, row, &used, results.iter().filter(|r| !r.ok()).count(), f)
+    attachment2_notes(ws, row, &used, &crate::units::tally(results), f)
 }
 
 fn last_column(rubric: &LoadedRubric) -> u16 {
@@ -222,20 +223,18 @@ fn attachment2_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, heade
     Ok(())
 }
 
-fn attachment2_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &FileResult, f: &Formats) -> Result<()> {
+fn attachment2_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResult, f: &Formats) -> Result<()> {
     for (c, col) in rubric.info.report_columns.iter().enumerate() {
         write_value(ws, row, c as u16, column_value(&col.source, r), f)?;
     }
     Ok(())
 }
 
-/// The 备注 row: the rubric's notes, how many files were not scored, and each rubric used with its unit count.
-fn attachment2_notes(ws: &mut Worksheet, row: u32, used: &[(&LoadedRubric, usize)], not_scored: usize, f: &Formats) -> Result<()> {
+/// The 备注 row: the rubric's notes, the units not cleanly scored, and each rubric used with its unit count.
+fn attachment2_notes(ws: &mut Worksheet, row: u32, used: &[(&LoadedRubric, usize)], tally: &Tally, f: &Formats) -> Result<()> {
     let first = used[0].0;
     let mut notes = first.info.report_notes.clone();
-    if not_scored > 0 {
-        notes.push(format!("{not_scored} 个文件未评分，原因见“问题清单”工作表"));
-    }
+    notes.extend(tally.notes());
     let list: Vec<String> =
         used.iter().map(|(r, n)| format!("{} {}（{}，{} 个单位）", r.info.id, r.info.version, r.info.title, n)).collect();
     notes.push(format!("评分标准：{}", list.join("、")));
@@ -260,14 +259,14 @@ pub(crate) fn sheet_name(s: &str) -> String {
 }
 
 /// Columns before the per-item points in a detail sheet.
-const DETAIL_FIXED: usize = 8;
+const DETAIL_FIXED: usize = 9;
 
 /// A detail sheet's header: who, which rubric scored it, every item's points, the parts of the total.
 fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Formats) -> Result<()> {
     let info = &rubric.info;
     ws.set_name(name)?;
     let mut headers: Vec<String> =
-        ["文件", "县(市、区)", "服务(中心)站名称", "状态", "评分标准", "版本", "评分组件SHA-256", "文件SHA-256"]
+        ["文件", "工作表", "县(市、区)", "服务(中心)站名称", "状态", "评分标准", "版本", "评分组件SHA-256", "文件SHA-256"]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -277,26 +276,27 @@ fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Format
     headers.extend(info.categories.iter().filter(|c| is_base(c)).map(|c| c.name.clone()));
     headers.extend(["加分", "减分", "特别考核加分", "特别考核减分", "加分减分", "总分", "考核结果"].map(String::from));
     ws.set_column_width(0, 28)?;
-    ws.set_column_width(2, 28)?;
-    ws.set_column_width(6, 20)?;
+    ws.set_column_width(1, 12)?;
+    ws.set_column_width(3, 28)?;
     ws.set_column_width(7, 20)?;
+    ws.set_column_width(8, 20)?;
     for (c, h) in headers.iter().enumerate() {
         ws.write_with_format(0, c as u16, h, &f.header)?;
     }
-    ws.set_freeze_panes(1, 3)?;
+    ws.set_freeze_panes(1, 4)?;
     Ok(())
 }
 
 /// One unit's detail row. Data cells are written without a per-cell format:
 /// the sheet has a row per unit and some 90 columns.
-fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &FileResult) -> Result<()> {
+fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResult) -> Result<()> {
     let info = &rubric.info;
-    let status = if r.ok() { "已评分" } else { "未评分" };
     let cells = [
         r.file.as_str(),
+        r.sheet.as_deref().unwrap_or(""),
         &r.county,
         &r.center,
-        status,
+        r.status().label(),
         &info.id,
         &info.version,
         &rubric.sha256,
@@ -329,7 +329,7 @@ fn is_base(c: &crate::runtime::Category) -> bool {
 pub(crate) fn findings_sheet<'a>(
     ws: &mut Worksheet,
     name: &str,
-    results: impl Iterator<Item = (&'a str, &'a FileResult)>,
+    results: impl Iterator<Item = (&'a str, &'a UnitResult)>,
     f: &Formats,
 ) -> Result<()> {
     findings_head(ws, name, f)?;
@@ -353,7 +353,7 @@ fn findings_head(ws: &mut Worksheet, name: &str, f: &Formats) -> Result<()> {
 }
 
 /// Write a result's findings from `row`; returns the next free row.
-fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, r: &FileResult, f: &Formats) -> Result<u32> {
+fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, r: &UnitResult, f: &Formats) -> Result<u32> {
     for x in &r.findings {
         let cells = [
             r.file.as_str(),

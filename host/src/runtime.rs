@@ -249,7 +249,7 @@ impl LoadedRubric {
     }
 
     /// Every item id, each followed by its sub-rule ids: the order of
-    /// [`crate::score::FileResult::points`] and of the detail sheet's columns.
+    /// [`crate::score::UnitResult::points`] and of the detail sheet's columns.
     pub fn point_ids(&self) -> &[String] {
         &self.point_ids
     }

@@ -1,4 +1,6 @@
-//! Scoring workbooks with a rubric component: inputs → one [`FileResult`] each.
+//! Scoring workbooks with a rubric component: inputs → one [`UnitResult`] per
+//! unit, that is per sheet holding a scorecard (a workbook that cannot be read,
+//! or has no scorecard, is one unit named after the file).
 //!
 //! ```no_run
 //! use kaohe::{runtime::Runtime, score};
@@ -6,7 +8,7 @@
 //! let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in")?;
 //! let files = score::collect_inputs(&["samples".into()], &[])?;
 //! for r in score::score_files(&rubric, &files) {
-//!     println!("{} {:?}", r.file, r.assessment.map(|a| a.total));
+//!     println!("{} {:?} {:?}", r.file, r.sheet, r.assessment.map(|a| a.total));
 //! }
 //! # anyhow::Ok(())
 //! ```
@@ -20,7 +22,8 @@ use sha2::{Digest, Sha256};
 use kaohe_engine::fmt_points;
 
 use crate::runtime::{Assessment, Entry, EntryValue, LoadedRubric, Part, RuleCount, Scoring, hex};
-use crate::workbook::{self, Raw, ScoreRow, Scorecard};
+use crate::runtime::{Item, RuleMode};
+use crate::workbook::{self, Mark, Raw, ScoreRow, Scorecard, TotalKind};
 
 /// File extensions read as workbooks.
 pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "xlsb", "ods"];
@@ -45,7 +48,7 @@ impl Severity {
     }
 }
 
-/// Something wrong (or worth a look) in one input file.
+/// Something wrong (or worth a look) in one unit's scorecard, or in its file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
@@ -66,10 +69,14 @@ impl Finding {
     }
 }
 
-/// The outcome for one input file. `assessment` is `None` when an error finding stopped it.
+/// The outcome for one unit: a sheet holding a scorecard, a file that could
+/// not be read, or a roster unit with no scorecard. `assessment` is `None` when
+/// an error finding stopped it.
 #[derive(Debug, Clone)]
-pub struct FileResult {
+pub struct UnitResult {
     pub file: String,
+    /// The sheet the scorecard is on; `None` for a file that could not be read.
+    pub sheet: Option<String>,
     pub input_sha256: Option<String>,
     pub county: String,
     pub center: String,
@@ -84,10 +91,50 @@ pub struct FileResult {
     pub findings: Vec<Finding>,
 }
 
-impl FileResult {
+impl UnitResult {
     /// Scored without an error finding.
     pub fn ok(&self) -> bool {
         self.assessment.is_some() && !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// Where the unit stands in the summary.
+    pub fn status(&self) -> Status {
+        let has = |code: &str| self.findings.iter().any(|f| f.code == code);
+        if has(crate::units::NOT_SUBMITTED) {
+            Status::NotSubmitted
+        } else if has(crate::units::DUPLICATE) {
+            Status::Duplicate
+        } else if self.ok() {
+            Status::Scored
+        } else {
+            Status::NotScored
+        }
+    }
+}
+
+/// Where a unit stands in the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Scored without an error.
+    Scored,
+    /// An error stopped it (the reasons are its findings).
+    NotScored,
+    /// Another scorecard is for the same unit: neither copy is counted.
+    Duplicate,
+    /// On the roster, but no scorecard was handed in.
+    NotSubmitted,
+}
+
+impl Status {
+    /// The word used in workbooks.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Scored => "已评分",
+            Status::NotScored => "未评分",
+            Status::Duplicate => "重复",
+            Status::NotSubmitted => "未提交",
+        }
     }
 }
 
@@ -136,11 +183,11 @@ pub fn is_workbook(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// Score every file on all cores; one result per file, in the given order
-/// whatever the scheduling. Each workbook is read, scored and reduced to its
+/// Score every file on all cores; one result per unit, in the given order
+/// of files (units in sheet order) whatever the scheduling. Each workbook is read, scored and reduced to its
 /// result before the next is taken, so a run never holds more than one
 /// workbook's cells per thread.
-pub fn score_files(rubric: &LoadedRubric, files: &[PathBuf]) -> Vec<FileResult> {
+pub fn score_files(rubric: &LoadedRubric, files: &[PathBuf]) -> Vec<UnitResult> {
     let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     score_stream(&[rubric], files, Options::default(), jobs, &mut |_| Ok(())).unwrap_or_default()
 }
@@ -149,25 +196,24 @@ pub fn score_files(rubric: &LoadedRubric, files: &[PathBuf]) -> Vec<FileResult> 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Keep only compact result rows: drop each assessment's trace and per-item
-    /// list once scored (only `--json` prints them; [`FileResult::points`] keeps
+    /// list once scored (only `--json` prints them; [`UnitResult::points`] keeps
     /// the points), so a large batch's memory stays at a small row per workbook.
     pub drop_trace: bool,
 }
 
 /// Score files on `jobs` threads that take them in input order, handing each
-/// result to `sink` on the calling thread, in input order, as soon as it and
-/// all before it are done: the caller writes the summary while the rest is
-/// still being scored. Returns every result, in input order.
+/// unit's result to `sink` on the calling thread, in input order, as soon as
+/// its file and all before it are done. Returns every result, in input order.
 pub fn score_stream(
     rubrics: &[&LoadedRubric],
     files: &[PathBuf],
     options: Options,
     jobs: usize,
-    sink: &mut dyn FnMut(&FileResult) -> Result<()>,
-) -> Result<Vec<FileResult>> {
+    sink: &mut dyn FnMut(&UnitResult) -> Result<()>,
+) -> Result<Vec<UnitResult>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, FileResult)>();
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<UnitResult>)>();
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             let tx = tx.clone();
@@ -187,7 +233,7 @@ pub fn score_stream(
                             "internal-error",
                             "kaohe 处理此文件时出错（程序缺陷），未评分；请把此文件交给技术人员",
                         ));
-                        r
+                        vec![r]
                     });
                     if tx.send((i, r)).is_err() {
                         break;
@@ -198,36 +244,50 @@ pub fn score_stream(
         drop(tx);
         let mut pending = std::collections::BTreeMap::new();
         let mut out = Vec::with_capacity(files.len());
-        for (i, r) in rx {
-            pending.insert(i, r);
-            while let Some(r) = pending.remove(&out.len()) {
-                if let Err(e) = sink(&r) {
-                    // Stop the workers: nothing more can be written.
-                    next.store(files.len(), Ordering::Relaxed);
-                    return Err(e);
+        let mut done = 0;
+        for (i, units) in rx {
+            pending.insert(i, units);
+            while let Some(units) = pending.remove(&done) {
+                done += 1;
+                for r in units {
+                    if let Err(e) = sink(&r) {
+                        // Stop the workers: nothing more can be written.
+                        next.store(files.len(), Ordering::Relaxed);
+                        return Err(e);
+                    }
+                    out.push(r);
                 }
-                out.push(r);
             }
         }
         Ok(out)
     })
 }
 
-/// Read one workbook, pick its rubric, score it, and keep what `options` says.
-fn score_one(rubrics: &[&LoadedRubric], f: &Path, options: Options) -> FileResult {
+/// Read one workbook, pick each scorecard's rubric, score it, and keep what `options` says.
+fn score_one(rubrics: &[&LoadedRubric], f: &Path, options: Options) -> Vec<UnitResult> {
     let read = read_workbook(f);
-    let k = pick(rubrics, read.card.as_ref());
-    let mut r = score_read(rubrics[k], k, &read);
-    if options.drop_trace
-        && let Some(a) = &mut r.assessment
-    {
-        a.trace = Vec::new();
-        a.items = Vec::new();
+    let mut out = score_workbook(rubrics, &read);
+    if options.drop_trace {
+        for a in out.iter_mut().filter_map(|r| r.assessment.as_mut()) {
+            a.trace = Vec::new();
+            a.items = Vec::new();
+        }
     }
-    r
+    out
 }
 
-/// Which of `rubrics` scores a workbook: the one its template names (same id,
+/// Score every unit of a workbook already read, each scorecard with the rubric
+/// it names (see [`pick`]).
+pub fn score_workbook(rubrics: &[&LoadedRubric], read: &ReadWorkbook) -> Vec<UnitResult> {
+    read.units()
+        .map(|(seed, card)| {
+            let k = pick(rubrics, card);
+            score_unit(rubrics[k], k, seed, card)
+        })
+        .collect()
+}
+
+/// Which of `rubrics` scores a scorecard: the one its template names (same id,
 /// preferring the same version), else the first.
 pub fn pick(rubrics: &[&LoadedRubric], card: Option<&Scorecard>) -> usize {
     let Some((id, version)) = card.and_then(|c| c.rubric_mark.as_ref()) else { return 0 };
@@ -240,20 +300,46 @@ pub fn pick(rubrics: &[&LoadedRubric], card: Option<&Scorecard>) -> usize {
 
 /// A workbook read (or not) and ready to be scored by one or more rubrics.
 pub struct ReadWorkbook {
-    /// The result so far: file, digest, names, and any finding from reading.
-    pub result: FileResult,
-    /// The scorecard, when the workbook could be read.
-    pub card: Option<Scorecard>,
+    /// What every unit of the file shares: file, digest, and any finding about
+    /// the whole file (an error when it could not be read).
+    pub result: UnitResult,
+    /// The workbook's scorecards, one per unit; empty when it could not be read.
+    pub cards: Vec<Scorecard>,
+}
+
+impl ReadWorkbook {
+    /// Each unit: its result so far (names, sheet, the file's findings on the
+    /// first unit only) and its scorecard; a file that could not be read is one
+    /// unit without a scorecard.
+    pub fn units(&self) -> Box<dyn Iterator<Item = (UnitResult, Option<&Scorecard>)> + '_> {
+        if self.cards.is_empty() {
+            return Box::new(std::iter::once((self.result.clone(), None)));
+        }
+        Box::new(self.cards.iter().enumerate().map(|(k, card)| {
+            let mut r = UnitResult {
+                sheet: Some(card.sheet.clone()),
+                center: card.center.clone(),
+                county: card.county.clone(),
+                findings: if k == 0 { self.result.findings.clone() } else { Vec::new() },
+                ..self.result.clone()
+            };
+            for (code, message) in &card.warnings {
+                r.findings.push(Finding { sheet: Some(card.sheet.clone()), ..Finding::file(Severity::Warning, code, message.clone()) });
+            }
+            (r, Some(card))
+        }))
+    }
 }
 
 /// Read one workbook. Never panics on bad input: problems become findings.
 pub fn read_workbook(path: &Path) -> ReadWorkbook {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
-    let mut result = FileResult {
+    let mut result = UnitResult {
         file: path.display().to_string(),
+        sheet: None,
         input_sha256: None,
-        county: String::new(),
-        center: stem.clone(),
+        county: workbook::county_from_name(&stem).unwrap_or_default(),
+        center: stem,
         rubric: 0,
         assessment: None,
         points: vec![],
@@ -263,7 +349,7 @@ pub fn read_workbook(path: &Path) -> ReadWorkbook {
         Ok(b) => b,
         Err(e) => {
             result.findings.push(Finding::file(Severity::Error, e.code, e.message));
-            return ReadWorkbook { result, card: None };
+            return ReadWorkbook { result, cards: vec![] };
         }
     };
     result.input_sha256 = Some(hex(&Sha256::digest(&bytes)));
@@ -271,34 +357,34 @@ pub fn read_workbook(path: &Path) -> ReadWorkbook {
     let read = std::panic::catch_unwind(|| workbook::read_bytes(&bytes, path)).unwrap_or_else(|_| {
         Err(workbook::ReadError { code: "unreadable", message: "读取时工作簿解析器出错，文件可能已损坏；请用 Excel 或 WPS 另存后再试".into() })
     });
-    let card = match read {
-        Ok(c) => c,
+    match read {
+        Ok(book) => {
+            for (code, message) in book.warnings {
+                result.findings.push(Finding::file(Severity::Warning, &code, message));
+            }
+            ReadWorkbook { result, cards: book.cards }
+        }
         Err(e) => {
             result.findings.push(Finding::file(Severity::Error, e.code, e.message));
-            return ReadWorkbook { result, card: None };
+            ReadWorkbook { result, cards: vec![] }
         }
-    };
-    for (code, message) in &card.warnings {
-        result.findings.push(Finding::file(Severity::Warning, code, message.clone()));
     }
-    result.center = card.center.clone().unwrap_or(stem);
-    result.county = card.county.clone().or_else(|| workbook::county_from_name(&result.center)).unwrap_or_default();
-    ReadWorkbook { result, card: Some(card) }
 }
 
-/// Score a workbook already read with one rubric (`index` is recorded in the result).
-pub fn score_read(rubric: &LoadedRubric, index: usize, read: &ReadWorkbook) -> FileResult {
-    let mut result = read.result.clone();
+/// Score one unit with one rubric (`index` is recorded in the result): `seed`
+/// is its result so far, `card` its scorecard (`None` for a file that could not be read).
+pub fn score_unit(rubric: &LoadedRubric, index: usize, seed: UnitResult, card: Option<&Scorecard>) -> UnitResult {
+    let mut result = seed;
     result.rubric = index;
-    if let Some(card) = &read.card {
+    if let Some(card) = card {
         score_card(rubric, card, &mut result);
     }
     result
 }
 
-/// Score one workbook with one rubric.
-pub fn score_file(rubric: &LoadedRubric, path: &Path) -> FileResult {
-    score_read(rubric, 0, &read_workbook(path))
+/// Score every unit of one workbook with one rubric.
+pub fn score_file(rubric: &LoadedRubric, path: &Path) -> Vec<UnitResult> {
+    score_workbook(&[rubric], &read_workbook(path))
 }
 
 /// Where each entry came from, to name cells in findings.
@@ -320,10 +406,19 @@ impl Sources<'_> {
     }
 }
 
-fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) {
+fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) {
     let info = &rubric.info;
     let src = Sources { sheet: &card.sheet, rows: &card.rows };
     let mut findings = Vec::new();
+    if card.is_blank() {
+        result.findings.push(src.finding(
+            Severity::Error,
+            "not-filled",
+            "",
+            format!("工作表“{}”是一份空白评分表：没有填写任何得分，未评分。请填写后再交，或删除这个工作表", crate::clip(&card.sheet, 31)),
+        ));
+        return;
+    }
     if let Some((id, version)) = &card.rubric_mark
         && (id != &info.id || version != &info.version)
     {
@@ -351,14 +446,18 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) 
                 let mut counts = Vec::new();
                 for rule in rules {
                     let Some(r) = card.rows.get(&rule.id) else { continue };
-                    if let Some(v) = number(r, &rule.id, &src, &mut findings) {
+                    let expect = match rule.mode {
+                        RuleMode::PerOccurrence => Expect::Count(&rule.unit),
+                        RuleMode::Discretionary => Expect::PointsOff(item.max_points.min(rule.cap)),
+                    };
+                    if let Some(v) = number(r, &rule.id, expect, &src, &mut findings) {
                         counts.push(RuleCount { rule: rule.id.clone(), value: v });
                     }
                 }
                 EntryValue::Counts(counts)
             }
             _ => {
-                match row.and_then(|r| number(r, &item.id, &src, &mut findings)) {
+                match row.and_then(|r| number(r, &item.id, Expect::of(item), &src, &mut findings)) {
                     Some(v) => EntryValue::Points(v),
                     None => EntryValue::Blank,
                 }
@@ -412,6 +511,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut FileResult) 
             }
             Ok(Ok(a)) => match check(rubric, &a) {
                 Ok(()) => {
+                    findings.extend(check_typed_totals(rubric, card, &a, &src));
                     result.points = points(rubric, &a);
                     result.assessment = Some(a);
                 }
@@ -461,37 +561,101 @@ fn code_for(msg: &str) -> &'static str {
     }
 }
 
+/// What a score cell is expected to hold, from the item's part in the rubric.
+#[derive(Clone, Copy)]
+enum Expect<'a> {
+    /// A base item's points, 0 to its max.
+    Points(&'a Item),
+    /// Points added (bonus and special items): 加2分 and +2 agree, 扣 contradicts.
+    Added(&'a Item),
+    /// Points taken off (deduction items typed directly): 扣3分, 减3分 and −3 agree, 加 contradicts.
+    Deducted(&'a Item),
+    /// Points taken off under a discretionary sub-rule, at most this many.
+    PointsOff(f64),
+    /// A count of occurrences of a sub-rule, in this unit (人次).
+    Count(&'a str),
+}
+
+impl<'a> Expect<'a> {
+    fn of(item: &'a Item) -> Self {
+        match item.part {
+            Part::Base => Expect::Points(item),
+            Part::Bonus | Part::Special => Expect::Added(item),
+            Part::Deduction | Part::SpecialDeduction => Expect::Deducted(item),
+        }
+    }
+
+    /// What to write instead, for messages: 基础项，应填写 0～4 的得分.
+    fn wanted(&self) -> String {
+        let allowed = |i: &Item| crate::template::allowed(&i.scoring, i.max_points);
+        match self {
+            Expect::Points(i) => format!("是基础项，应填写 {} 的实得分数（如 {}）", allowed(i), fmt_points(i.max_points)),
+            Expect::Added(i) => format!("是加分项，应填写加分（{}，如 2 或“加2分”）", allowed(i)),
+            Expect::Deducted(i) => format!("是减分项，应填写扣分（{}，如 3、-3 或“扣3分”）", allowed(i)),
+            Expect::PointsOff(cap) => format!("应填写扣分（0～{}，如 2 或“扣2分”）", fmt_points(*cap)),
+            Expect::Count(unit) => format!("应填写发生的{unit}数（0 或正整数，如 2）"),
+        }
+    }
+
+    /// Whether a number typed as text agrees with what the cell holds; the value to score.
+    fn read(&self, t: &workbook::TextNumber) -> Option<f64> {
+        match (self, t.mark) {
+            (Expect::Count(_), None) if !t.points => Some(t.value),
+            (Expect::Count(_), _) => None,
+            (_, _) if t.unit.is_some() => None,
+            (Expect::Points(_), None) => Some(t.value),
+            (Expect::Points(_), Some(Mark::Add)) if t.word == "+" => Some(t.value),
+            (Expect::Added(_), None | Some(Mark::Add)) => Some(t.value),
+            (Expect::Deducted(_), None | Some(Mark::Deduct)) => Some(t.signed()),
+            (Expect::PointsOff(_), None | Some(Mark::Deduct)) => Some(t.value),
+            _ => None,
+        }
+    }
+}
+
 /// Read a score cell as a number, adding findings for text numbers and non-numbers.
-fn number(row: &ScoreRow, item: &str, src: &Sources<'_>, findings: &mut Vec<Finding>) -> Option<f64> {
+/// One rule for text: full-width digits, spaces, a trailing 分, and a word or sign
+/// that agrees with the item's part are read with a `text-number` warning; a word
+/// that contradicts it, or any other text, is an error naming what was expected.
+fn number(row: &ScoreRow, item: &str, expect: Expect<'_>, src: &Sources<'_>, findings: &mut Vec<Finding>) -> Option<f64> {
+    let label = if matches!(expect, Expect::Count(_) | Expect::PointsOff(_)) { "分项" } else { "序号" };
     match &row.value {
         Raw::Empty => None,
         Raw::Number(v) => Some(*v),
-        Raw::Text(t) => match workbook::parse_text_number(t) {
-            Some(v) => {
-                findings.push(src.finding(
-                    Severity::Warning,
-                    "text-number",
-                    item,
-                    format!("序号 {item} 的得分“{}”是文字格式，已按数字 {} 读取", crate::clip(t.trim(), 20), fmt_points(v)),
-                ));
-                Some(v)
+        Raw::Text(t) => {
+            let shown = crate::clip(t.trim(), 20);
+            let parsed = workbook::parse_text_number(t);
+            match parsed.as_ref().and_then(|p| expect.read(p).map(|v| (p, v))) {
+                Some((_, v)) => {
+                    findings.push(src.finding(
+                        Severity::Warning,
+                        "text-number",
+                        item,
+                        format!("{label} {item} 的得分“{shown}”是文字格式，已按数字 {} 读取", fmt_points(v)),
+                    ));
+                    Some(v)
+                }
+                None => {
+                    let (code, what) = match parsed {
+                        Some(_) => ("contradicts-item", "与该项的性质不符"),
+                        None => ("not-a-number", "不是数字"),
+                    };
+                    findings.push(src.finding(
+                        Severity::Error,
+                        code,
+                        item,
+                        format!("{label} {item} 的得分“{shown}”{what}：{label} {item} {}", expect.wanted()),
+                    ));
+                    None
+                }
             }
-            None => {
-                findings.push(src.finding(
-                    Severity::Error,
-                    "not-a-number",
-                    item,
-                    format!("序号 {item} 的得分“{}”不是数字，请填写数字", crate::clip(t.trim(), 20)),
-                ));
-                None
-            }
-        },
+        }
         Raw::UncachedFormula => {
             findings.push(src.finding(
                 Severity::Error,
                 "formula-no-value",
                 item,
-                format!("序号 {item} 的得分是公式，但文件中没有保存计算结果（可能由程序生成后未重新计算）。请在 Excel 或 WPS 中打开、保存后再试"),
+                format!("{label} {item} 的得分是公式，但文件中没有保存计算结果（可能由程序生成后未重新计算）。请在 Excel 或 WPS 中打开、保存后再试"),
             ));
             None
         }
@@ -500,13 +664,85 @@ fn number(row: &ScoreRow, item: &str, src: &Sources<'_>, findings: &mut Vec<Find
                 Severity::Error,
                 "not-a-number",
                 item,
-                format!("序号 {item} 的得分是 {what}，不是数字，请填写数字"),
+                format!("{label} {item} 的得分是 {what}，不是数字：{label} {item} {}", expect.wanted()),
             ));
             None
         }
     }
 }
 
+/// The inspector's own totals and subtotals against the rubric's: each
+/// difference is a warning naming the cell and both numbers; the computed
+/// number is what is reported.
+fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Assessment, src: &Sources<'_>) -> Vec<Finding> {
+    let info = &rubric.info;
+    let points = |id: &str| a.items.iter().find(|s| s.item == id).map(|s| s.points);
+    // The item a row belongs to: itself, or the item whose sub-rule it is.
+    let owner = |id: &str| -> Option<&Item> {
+        rubric.item(id).or_else(|| info.items.iter().find(|i| matches!(&i.scoring, Scoring::Rules(rs) if rs.iter().any(|r| r.id == id))))
+    };
+    let deduction = |i: &Item| matches!(i.part, Part::Deduction | Part::SpecialDeduction);
+    let mut out = Vec::new();
+    for t in &card.totals {
+        // A category named in the row's words (the longest, so 特别考核项 wins over a shorter name in it).
+        let category = info.categories.iter().filter(|c| t.label.contains(&workbook::squash(&c.name))).max_by_key(|c| c.name.len());
+        let (items, what): (Vec<&Item>, String) = match (category, t.kind) {
+            (Some(c), _) => {
+                // A heading that names a category with its maximum beside it is its 分值, not a subtotal.
+                if t.kind == TotalKind::Other && (t.value - c.max_points).abs() < 1e-9 {
+                    continue;
+                }
+                (info.items.iter().filter(|i| i.category == c.name).collect(), format!("“{}”小计", c.name))
+            }
+            (None, TotalKind::Total) => (info.items.iter().collect(), "总分".into()),
+            (None, TotalKind::Subtotal) => {
+                let mut seen: Vec<&Item> = Vec::new();
+                for id in card.order.get(t.from..t.to).unwrap_or(&[]) {
+                    if let Some(i) = owner(id)
+                        && !seen.iter().any(|s| s.id == i.id)
+                    {
+                        seen.push(i);
+                    }
+                }
+                let span = match (seen.first(), seen.last()) {
+                    (Some(f), Some(l)) if f.id != l.id => format!("序号 {}～{} 的小计", f.id, l.id),
+                    (Some(f), _) => format!("序号 {} 的小计", f.id),
+                    _ => continue,
+                };
+                (seen, span)
+            }
+            (None, TotalKind::Other) => continue,
+        };
+        if items.is_empty() {
+            continue;
+        }
+        let computed = kaohe_engine::tidy(items.iter().filter_map(|i| points(&i.id)).sum::<f64>());
+        // Points taken off may be typed either way round.
+        let either_sign = items.iter().all(|i| deduction(i));
+        let off = |x: f64| (t.value - x).abs();
+        let diff = if either_sign { off(computed).min(off(-computed)) } else { off(computed) };
+        // Within rounding to two decimals (the summary's precision) is agreement.
+        if diff < 0.005 + 1e-9 {
+            continue;
+        }
+        out.push(Finding {
+            cell: Some(t.cell()),
+            ..src.finding(
+                Severity::Warning,
+                "typed-total-differs",
+                "",
+                format!(
+                    "{} 填写的{what}是 {}，按评分标准计算应为 {}（相差 {}）；统计表采用计算结果，请核对",
+                    t.cell(),
+                    fmt_points(t.value),
+                    fmt_points(computed),
+                    fmt_points(kaohe_engine::tidy(diff))
+                ),
+            )
+        });
+    }
+    out
+}
 
 fn short(s: &str) -> String {
     let s: String = s.chars().take(16).collect();

@@ -66,6 +66,19 @@ pub struct Unit {
     pub values: BTreeMap<String, f64>,
 }
 
+/// A file name (without extension) for a unit's template: its name without the
+/// characters file systems refuse, at most 80 characters.
+///
+/// ```
+/// assert_eq!(kaohe::template::file_stem("潞州区/退役军人服务中心 "), "潞州区_退役军人服务中心");
+/// assert_eq!(kaohe::template::file_stem(" ? "), "未命名单位");
+/// ```
+pub fn file_stem(name: &str) -> String {
+    let s: String = name.chars().map(|c| if "/\\:*?\"<>|".contains(c) || c.is_control() { '_' } else { c }).collect();
+    let s = s.trim().trim_matches(['.', '_']).trim();
+    if s.is_empty() { "未命名单位".into() } else { s.chars().take(80).collect() }
+}
+
 /// Build a scorecard for one unit; returns the xlsx bytes.
 pub fn build(rubric: &LoadedRubric, unit: &Unit) -> Result<Vec<u8>> {
     let info = &rubric.info;
@@ -91,6 +104,7 @@ pub fn build(rubric: &LoadedRubric, unit: &Unit) -> Result<Vec<u8>> {
 
     let mut row = FIRST_ROW;
     let mut item_rows = Vec::new();
+    let mut total = 0.0;
     for cat in &info.categories {
         let first = row;
         for item in info.items.iter().filter(|i| i.category == cat.name) {
@@ -118,13 +132,28 @@ pub fn build(rubric: &LoadedRubric, unit: &Unit) -> Result<Vec<u8>> {
                         })
                         .collect();
                     let formula = format!("=-MIN({},{})", item.max_points, parts.join("+"));
-                    ws.write_formula_with_format(row, SCORE_COL, Formula::new(formula).set_result("0"), &f.formula)?;
+                    // The value Excel will compute, saved with the formula for readers that do not recalculate.
+                    let off: f64 = rules
+                        .iter()
+                        .map(|r| {
+                            let v = unit.values.get(&r.id).copied().unwrap_or(0.0);
+                            match r.mode {
+                                RuleMode::PerOccurrence => (v * r.points_each).min(r.cap),
+                                RuleMode::Discretionary => v.min(r.cap),
+                            }
+                        })
+                        .sum();
+                    let points = -off.min(item.max_points);
+                    total += points;
+                    let result = fmt_points(points);
+                    ws.write_formula_with_format(row, SCORE_COL, Formula::new(formula).set_result(result), &f.formula)?;
                     for r in rules {
                         row += 1;
                         sub_rule_row(ws, row, r, &f, unit.values.get(&r.id))?;
                     }
                 }
                 Scoring::Levels(levels) => {
+                    total += unit.values.get(&item.id).copied().unwrap_or(0.0);
                     ws.write_number_with_format(row, 3, item.max_points, &f.center)?;
                     let mut msg: Vec<String> = levels.iter().map(|l| format!("{}分：{}", fmt_points(l.points), l.label)).collect();
                     msg.push("均未达到填0".into());
@@ -132,6 +161,7 @@ pub fn build(rubric: &LoadedRubric, unit: &Unit) -> Result<Vec<u8>> {
                     input(ws, row, v, &format!("序号{}", item.id), &msg.join("；"), &allowed, &f, unit.values.get(&item.id))?;
                 }
                 Scoring::Range => {
+                    total += unit.values.get(&item.id).copied().unwrap_or(0.0);
                     ws.write_number_with_format(row, 3, item.max_points, &f.center)?;
                     let v = DataValidation::new().allow_decimal_number(DataValidationRule::Between(0.0, item.max_points));
                     let optional = if item.required { "" } else { "；未达到填0或留空" };
@@ -150,8 +180,8 @@ pub fn build(rubric: &LoadedRubric, unit: &Unit) -> Result<Vec<u8>> {
     // 总分: the live total for the inspector; kaohe computes its own.
     ws.merge_range(row, 0, row, 3, "总分", &f.header)?;
     let cells: Vec<String> = item_rows.iter().map(|r| cell_ref(*r, SCORE_COL as u32)).collect();
-    let total = format!("=SUM({})", cells.join(","));
-    ws.write_formula_with_format(row, SCORE_COL, Formula::new(total).set_result("0"), &f.formula)?;
+    let formula = format!("=SUM({})", cells.join(","));
+    ws.write_formula_with_format(row, SCORE_COL, Formula::new(formula).set_result(fmt_points(total)), &f.formula)?;
     ws.write_blank(row, 5, &f.input)?;
     let mut footer = format!("评分标准：{} {}（{}）", info.id, info.version, info.issuer);
     if let Some(note) = &unit.note {
@@ -244,7 +274,7 @@ fn levels_validation(points: Vec<f64>, max: f64) -> DataValidation {
     }
 }
 
-fn allowed(scoring: &Scoring, max: f64) -> String {
+pub(crate) fn allowed(scoring: &Scoring, max: f64) -> String {
     match scoring {
         Scoring::Range => format!("0～{}", fmt_points(max)),
         Scoring::Levels(ls) => {

@@ -30,7 +30,8 @@ impl From<&str> for Cell {
 /// How a hand-made scorecard is laid out.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    /// Column headers in order; must include 序号 and 得分.
+    /// Column headers in order, by their canonical names (序号, 得分, 分值,
+    /// 工作标准, 主要内容, 自评得分, 备注); must include 序号 and 得分 or 自评得分.
     pub columns: Vec<&'static str>,
     /// Put a notes sheet before the scorecard.
     pub cover_sheet: bool,
@@ -43,6 +44,16 @@ pub struct Layout {
     /// Label lines above the table, e.g. ["被考核单位：屯留区退役军人服务中心"].
     /// A label with no colon puts its value in the next cell: ("单位名称", "X").
     pub labels: Vec<(String, Option<String>)>,
+    /// The scorecard's sheet name.
+    pub sheet: String,
+    /// Header text written for a canonical column name: ("得分", "实得分").
+    pub rename: Vec<(&'static str, &'static str)>,
+    /// What the 自评得分 column holds, if the layout has one.
+    pub self_scores: Vec<(String, Cell)>,
+    /// A 小计 row after a category's last item, with the number typed in it.
+    pub subtotals: Vec<(String, Cell)>,
+    /// What is typed in the 总分 row under the table (nothing when `None`).
+    pub total: Option<Cell>,
 }
 
 impl Layout {
@@ -55,6 +66,11 @@ impl Layout {
             repeat_header_every: 0,
             title: title.to_string(),
             labels: labels.iter().map(|(a, b)| (a.to_string(), b.map(str::to_string))).collect(),
+            sheet: "考核评分表".into(),
+            rename: vec![],
+            self_scores: vec![],
+            subtotals: vec![],
+            total: None,
         }
     }
 }
@@ -77,19 +93,39 @@ fn rows(info: &RubricInfo, values: &[(String, Cell)]) -> Vec<Row> {
         .collect()
 }
 
+fn write_cell(ws: &mut rust_xlsxwriter::Worksheet, r: u32, c: u16, v: Option<&Cell>, f: &Format) {
+    match v {
+        Some(Cell::Num(v)) => ws.write_number_with_format(r, c, *v, f).unwrap(),
+        Some(Cell::Text(t)) => ws.write_with_format(r, c, t.as_str(), f).unwrap(),
+        None => ws.write_blank(r, c, f).unwrap(),
+    };
+}
+
 /// An xlsx scorecard in a hand-made layout, with 序号 written as numbers.
 pub fn handmade_xlsx(info: &RubricInfo, layout: &Layout, values: &[(String, Cell)]) -> Vec<u8> {
+    handmade_book(info, &[(layout.clone(), values.to_vec())])
+}
+
+/// An xlsx workbook with one hand-made scorecard per (layout, values), each on
+/// the sheet its layout names (a cover sheet first where the first layout asks).
+pub fn handmade_book(info: &RubricInfo, sheets: &[(Layout, Vec<(String, Cell)>)]) -> Vec<u8> {
     let mut book = Workbook::new();
     let fixed = rust_xlsxwriter::ExcelDateTime::from_ymd(2023, 9, 12).unwrap();
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&fixed));
-    if layout.cover_sheet {
+    if sheets.first().is_some_and(|s| s.0.cover_sheet) {
         let cover = book.add_worksheet();
         cover.set_name("填表说明").unwrap();
         cover.write(0, 0, "请在评分表工作表中逐项打分。").unwrap();
         cover.write(1, 0, "序号").unwrap(); // a stray label, not a header row
     }
-    let ws = book.add_worksheet();
-    ws.set_name("考核评分表").unwrap();
+    for (layout, values) in sheets {
+        handmade_sheet(book.add_worksheet(), info, layout, values);
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn handmade_sheet(ws: &mut rust_xlsxwriter::Worksheet, info: &RubricInfo, layout: &Layout, values: &[(String, Cell)]) {
+    ws.set_name(&layout.sheet).unwrap();
     let border = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
     ws.write(0, 0, layout.title.as_str()).unwrap();
     let mut r = 1u32;
@@ -103,14 +139,16 @@ pub fn handmade_xlsx(info: &RubricInfo, layout: &Layout, values: &[(String, Cell
     let col = |name: &str| layout.columns.iter().position(|c| *c == name).map(|p| p as u16);
     let header = |ws: &mut rust_xlsxwriter::Worksheet, r: u32| {
         for (c, h) in layout.columns.iter().enumerate() {
-            ws.write_with_format(r, c as u16, *h, &border).unwrap();
+            let shown = layout.rename.iter().find(|(from, _)| from == h).map(|(_, to)| *to).unwrap_or(h);
+            ws.write_with_format(r, c as u16, shown, &border).unwrap();
         }
     };
     header(ws, r);
     r += 1;
     let mut group_start: Option<(String, u32)> = None;
     let mut merges = Vec::new();
-    for (k, (cat, id, text, max, value)) in rows(info, values).into_iter().enumerate() {
+    let all = rows(info, values);
+    for (k, (cat, id, text, max, value)) in all.iter().cloned().enumerate() {
         if layout.repeat_header_every > 0 && k > 0 && k % layout.repeat_header_every == 0 {
             if let Some((c, start)) = group_start.take() {
                 merges.push((c, start, r - 1));
@@ -137,13 +175,23 @@ pub fn handmade_xlsx(info: &RubricInfo, layout: &Layout, values: &[(String, Cell
             ws.write_number_with_format(r, c, m, &border).unwrap();
         }
         if let Some(c) = col("得分") {
-            match value {
-                Some(Cell::Num(v)) => ws.write_number_with_format(r, c, v, &border).unwrap(),
-                Some(Cell::Text(t)) => ws.write_with_format(r, c, t.as_str(), &border).unwrap(),
-                None => ws.write_blank(r, c, &border).unwrap(),
-            };
+            write_cell(ws, r, c, value.as_ref(), &border);
+        }
+        if let Some(c) = col("自评得分") {
+            let v = layout.self_scores.iter().find(|(k, _)| *k == id).map(|(_, v)| v);
+            write_cell(ws, r, c, v, &border);
         }
         r += 1;
+        // A 小计 row after the category's last item.
+        let last_of_category = all.get(k + 1).is_none_or(|next| next.0 != cat);
+        if let Some((_, v)) = layout.subtotals.iter().find(|(c, _)| *c == cat).filter(|_| last_of_category) {
+            if let Some((c, start)) = group_start.take() {
+                merges.push((c, start, r - 1));
+            }
+            ws.write_with_format(r, col("工作标准").or(col("主要内容")).unwrap_or(0), "小计", &border).unwrap();
+            write_cell(ws, r, col("得分").or(col("自评得分")).unwrap(), Some(v), &border);
+            r += 1;
+        }
     }
     if let Some((c, start)) = group_start.take() {
         merges.push((c, start, r - 1));
@@ -157,12 +205,20 @@ pub fn handmade_xlsx(info: &RubricInfo, layout: &Layout, values: &[(String, Cell
             }
         }
     }
-    ws.write(r, 0, "总分").unwrap();
-    book.save_to_buffer().unwrap()
+    let label_col = if col("得分") == Some(0) { 1 } else { 0 };
+    ws.write(r, label_col, "总分").unwrap();
+    if let (Some(v), Some(c)) = (&layout.total, col("得分").or(col("自评得分"))) {
+        write_cell(ws, r, c, Some(v), &border);
+    }
 }
 
 /// An OpenDocument spreadsheet in the seed's layout (no merges), as LibreOffice or WPS saves it.
 pub fn handmade_ods(info: &RubricInfo, title: &str, labels: &[(&str, &str)], values: &[(String, Cell)]) -> Vec<u8> {
+    handmade_ods_sheets(info, &[("考核评分表", title, labels, values)])
+}
+
+/// An OpenDocument spreadsheet with one scorecard per (sheet, title, labels, values).
+pub fn handmade_ods_sheets(info: &RubricInfo, sheets: &[(&str, &str, &[(&str, &str)], &[(String, Cell)])]) -> Vec<u8> {
     fn esc(s: &str) -> String {
         s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
     }
@@ -175,21 +231,25 @@ pub fn handmade_ods(info: &RubricInfo, title: &str, labels: &[(&str, &str)], val
     }
     let row = |cells: Vec<Option<Cell>>| format!("<table:table-row>{}</table:table-row>", cells.iter().map(cell).collect::<String>());
     let t = |s: &str| Some(Cell::Text(s.to_string()));
-    let mut body = String::new();
-    body.push_str(&row(vec![t(title)]));
-    for (l, v) in labels {
-        body.push_str(&row(vec![t(l), t(v)]));
-    }
-    body.push_str(&row(["主要内容", "序号", "工作标准", "分值", "得分"].iter().map(|h| t(h)).collect()));
-    let mut last_cat = String::new();
-    for (cat, id, text, max, value) in rows(info, values) {
-        let c = if cat != last_cat { t(&cat) } else { None };
-        last_cat = cat;
-        body.push_str(&row(vec![c, Some(Cell::Num(id.parse().unwrap())), t(&text), max.map(Cell::Num), value]));
+    let mut tables = String::new();
+    for (sheet, title, labels, values) in sheets {
+        let mut body = String::new();
+        body.push_str(&row(vec![t(title)]));
+        for (l, v) in labels.iter() {
+            body.push_str(&row(vec![t(l), t(v)]));
+        }
+        body.push_str(&row(["主要内容", "序号", "工作标准", "分值", "得分"].iter().map(|h| t(h)).collect()));
+        let mut last_cat = String::new();
+        for (cat, id, text, max, value) in rows(info, values) {
+            let c = if cat != last_cat { t(&cat) } else { None };
+            last_cat = cat;
+            body.push_str(&row(vec![c, Some(Cell::Num(id.parse().unwrap())), t(&text), max.map(Cell::Num), value]));
+        }
+        tables.push_str(&format!(r#"<table:table table:name="{}">{body}</table:table>"#, esc(sheet)));
     }
     let content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="考核评分表">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
     );
     let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
@@ -231,4 +291,12 @@ pub fn changzhi() -> &'static LoadedRubric {
         (rt, r)
     })
     .1
+}
+
+/// Score a workbook that holds one unit (a single scorecard, or a file that
+/// cannot be read), and return that unit's result.
+pub fn score_one(rubric: &LoadedRubric, path: &std::path::Path) -> kaohe::score::UnitResult {
+    let mut units = kaohe::score::score_file(rubric, path);
+    assert_eq!(units.len(), 1, "{} should hold one unit: {units:#?}", path.display());
+    units.remove(0)
 }

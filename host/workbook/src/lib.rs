@@ -1,14 +1,18 @@
-//! Reading a filled scorecard from a workbook (xlsx, xlsm, xlsb, xls, ods).
+//! Reading filled scorecards from a workbook (xlsx, xlsm, xlsb, xls, ods).
 //!
-//! Knows the seed's layout but no rubric: it finds the header row by its 序号
-//! and 得分 cells on any sheet, keys rows by 序号, and reads the unit's names
-//! from labelled cells. Mapping rows to a rubric's items is the host's job
+//! Knows the seed's layout but no rubric: on every sheet it looks for header
+//! rows by the roles of their cells ([`words`]: 序号, 得分 and the other words
+//! real sheets use), keys rows by 序号, keeps the rows where the inspector typed
+//! totals, and reads the unit's names from labelled cells. Each sheet holding a
+//! scorecard is one unit. Mapping rows to a rubric's items is the host's job
 //! (`kaohe::score`). This crate has no WebAssembly runtime in it, so it can be
 //! fuzzed on its own (`fuzz/`).
 //!
 //! ```no_run
-//! let card = kaohe_workbook::read(std::path::Path::new("samples/潞州区.xlsx"))?;
-//! println!("{} rows on sheet {}", card.rows.len(), card.sheet);
+//! let book = kaohe_workbook::read(std::path::Path::new("samples/潞州区.xlsx"))?;
+//! for card in &book.cards {
+//!     println!("{}: {} rows on sheet {}", card.center, card.rows.len(), card.sheet);
+//! }
 //! # Ok::<(), kaohe_workbook::ReadError>(())
 //! ```
 
@@ -19,6 +23,11 @@ use std::path::Path;
 use calamine::{Data, Reader, Sheets};
 
 mod fast_xlsx;
+pub mod roster;
+mod scorecard;
+pub mod words;
+
+pub use scorecard::{TotalKind, TypedTotal};
 
 /// At most `n` characters of `s` (an ellipsis marks a cut), for names and
 /// messages that come from untrusted workbooks or components.
@@ -61,23 +70,48 @@ impl ScoreRow {
     }
 }
 
-/// What was read from one workbook.
+/// Every scorecard of one workbook: each sheet that holds one is a unit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Workbook {
+    /// The scorecards, in the workbook's sheet order.
+    pub cards: Vec<Scorecard>,
+    /// (code, message) about the whole file that did not stop reading
+    /// (a wrong extension, a hidden blank copy skipped).
+    pub warnings: Vec<(String, String)>,
+}
+
+/// One sheet's scorecard: one unit.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scorecard {
-    /// The sheet the scorecard was found on.
+    /// The sheet it was found on.
     pub sheet: String,
+    /// Whether that sheet is hidden.
+    pub hidden: bool,
     /// Rows keyed by 序号 ("4", "65.1").
     pub rows: BTreeMap<String, ScoreRow>,
+    /// The 序号 in the order the sheet lists them (first occurrence).
+    pub order: Vec<String>,
     /// 序号 that appeared more than once, with the A1 reference of the repeat.
     pub duplicates: Vec<(String, String)>,
-    /// The unit's name, from a 被考核单位 / 单位名称 / … label.
-    pub center: Option<String>,
-    /// The county, from a 县(区) / 县(市、区) label.
-    pub county: Option<String>,
+    /// The unit's name: from a 被考核单位 / 单位名称 / … label on the sheet, else
+    /// the sheet's name if it names a unit, else the file's name (with a warning).
+    pub center: String,
+    /// The county: from a 县(区) / 县(市、区) label, else the start of the unit's
+    /// or the sheet's name; empty when none says it.
+    pub county: String,
     /// (rubric id, version) recorded by a kaohe template.
     pub rubric_mark: Option<(String, String)>,
-    /// (code, message) of things worth a look that did not stop reading.
+    /// Totals and subtotals the inspector typed, to be checked against the rubric's.
+    pub totals: Vec<TypedTotal>,
+    /// (code, message) about this sheet worth a look that did not stop reading.
     pub warnings: Vec<(String, String)>,
+}
+
+impl Scorecard {
+    /// Whether no 得分 cell is filled in: a blank copy of the form.
+    pub fn is_blank(&self) -> bool {
+        self.rows.values().all(|r| r.value == Raw::Empty)
+    }
 }
 
 /// Why a workbook could not be read; the message tells the clerk what to do.
@@ -129,8 +163,8 @@ impl Default for ReadLimits {
     }
 }
 
-/// Read the file and find its scorecard.
-pub fn read(path: &Path) -> Result<Scorecard, ReadError> {
+/// Read the file and find its scorecards.
+pub fn read(path: &Path) -> Result<Workbook, ReadError> {
     let bytes = read_file(path, &ReadLimits::default())?;
     read_bytes(&bytes, path)
 }
@@ -162,20 +196,20 @@ pub(crate) struct SheetData {
     uncached: std::collections::HashSet<(u32, u32)>,
 }
 
-/// Find the scorecard in a workbook already in memory; `path` gives its name and extension.
-pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Scorecard, ReadError> {
+/// Find the scorecards in a workbook already in memory; `path` gives its name and extension.
+pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Workbook, ReadError> {
     read_bytes_with(bytes, path, &ReadLimits::default())
 }
 
 /// [`read_bytes`] with explicit limits.
-pub fn read_bytes_with(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result<Scorecard, ReadError> {
+pub fn read_bytes_with(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result<Workbook, ReadError> {
     read_bytes_inner(bytes, path, limits, true)
 }
 
 /// [`read_bytes_with`] without the fast xlsx path: everything through calamine.
 /// The reference the fast path is tested against; not for general use.
 #[doc(hidden)]
-pub fn read_bytes_reference(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result<Scorecard, ReadError> {
+pub fn read_bytes_reference(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result<Workbook, ReadError> {
     read_bytes_inner(bytes, path, limits, false)
 }
 
@@ -203,32 +237,85 @@ pub fn fast_path_reads(bytes: &[u8], limits: &ReadLimits) -> bool {
     check_zip(bytes, limits).is_ok_and(|mut zip| fast_xlsx::read(bytes, &mut zip, limits).is_some())
 }
 
-fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -> Result<Scorecard, ReadError> {
-    let mut card = Scorecard::default();
-    let sheets = read_sheets(bytes, path, limits, &mut card.warnings, fast)?;
-    if let Some(meta) = sheets.iter().find(|s| s.name == META_SHEET) {
-        card.rubric_mark = read_mark(&meta.range);
+fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -> Result<Workbook, ReadError> {
+    let mut book = Workbook::default();
+    let sheets = read_sheets(bytes, path, limits, &mut book.warnings, fast)?;
+    let mark = sheets.iter().find(|s| s.name == META_SHEET).and_then(|m| read_mark(&m.range));
+    let mut near = scorecard::NearMiss::default();
+    let found: Vec<(usize, scorecard::Found)> = (0..sheets.len())
+        .filter(|&i| sheets[i].name != META_SHEET)
+        .filter_map(|i| scorecard::scan(&sheets[i].range, &sheets[i].uncached, &mut near).map(|f| (i, f)))
+        .collect();
+    if found.is_empty() {
+        let why = if near.deducted_only {
+            "没有找到评分表：表头有“序号”和“扣分”列，但没有“得分”列。kaohe 按得分评分，请增加“得分”列（填写实得分数），或用 kaohe template 生成的模板填写"
+        } else {
+            "没有找到评分表：任何工作表中都没有同时含“序号”和“得分”（或“实得分”“评分”“考核得分”等）的表头行。请确认表头文字，或用 kaohe template 生成的模板填写"
+        };
+        return Err(fail("no-scorecard", why));
     }
-    // Visible sheets first, then hidden ones; the first with numbered rows wins.
-    let mut order: Vec<usize> = (0..sheets.len()).filter(|&i| sheets[i].name != META_SHEET).collect();
-    order.sort_by_key(|&i| !sheets[i].visible);
-    let found = order.iter().find_map(|&i| scan_rows(&sheets[i].range, &sheets[i].uncached).map(|rows| (i, rows)));
-    let Some((i, (rows, duplicates))) = found else {
-        return Err(fail(
-            "no-scorecard",
-            "没有找到评分表：任何工作表中都没有同时含“序号”和“得分”的表头行。请确认表头文字，或用 kaohe template 生成的模板填写",
-        ));
-    };
-    card.sheet = sheets[i].name.clone();
-    card.rows = rows;
-    card.duplicates = duplicates;
-    // Labels: the scorecard's sheet first, then the others.
-    for &j in std::iter::once(&i).chain(order.iter().filter(|&&j| j != i)) {
-        let (center, county) = find_labels(&sheets[j].range);
-        card.center = card.center.or(center);
-        card.county = card.county.or(county);
+    // A hidden blank copy (a leftover of the form) is skipped when the workbook has another scorecard.
+    let blank_hidden = |(i, f): &(usize, scorecard::Found)| !sheets[*i].visible && f.rows.values().all(|r| r.value == Raw::Empty);
+    let skip: Vec<usize> = if found.iter().any(|f| !blank_hidden(f)) { found.iter().filter(|f| blank_hidden(f)).map(|f| f.0).collect() } else { vec![] };
+    for &i in &skip {
+        book.warnings.push(("hidden-blank-sheet".into(), format!("隐藏的工作表“{}”是一份空白评分表，已跳过", clip(&sheets[i].name, 31))));
     }
-    Ok(card)
+    let found: Vec<_> = found.into_iter().filter(|(i, _)| !skip.contains(i)).collect();
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    let several = found.len() > 1;
+    let card_sheets: Vec<usize> = found.iter().map(|f| f.0).collect();
+    for (i, f) in found {
+        let sheet = &sheets[i];
+        let mut card = Scorecard {
+            sheet: sheet.name.clone(),
+            hidden: !sheet.visible,
+            rows: f.rows,
+            order: f.order,
+            duplicates: f.duplicates,
+            rubric_mark: mark.clone(),
+            totals: f.totals,
+            warnings: f.warnings,
+            ..Default::default()
+        };
+        let (mut center, mut county) = scorecard::labels(&sheet.range);
+        if !several {
+            // The only scorecard may be named on another sheet (a cover page); looked at in
+            // name order, so the order of the sheets never changes the answer.
+            let mut others: Vec<&SheetData> =
+                (0..sheets.len()).filter(|j| sheets[*j].name != META_SHEET && !card_sheets.contains(j)).map(|j| &sheets[j]).collect();
+            others.sort_by(|a, b| a.name.cmp(&b.name));
+            for other in others {
+                if center.is_some() && county.is_some() {
+                    break;
+                }
+                let (c, k) = scorecard::labels(&other.range);
+                center = center.or(c);
+                county = county.or(k);
+            }
+        }
+        card.center = match center {
+            Some(c) => c,
+            None if scorecard::names_a_unit(&sheet.name) => {
+                let name = squash(&sheet.name);
+                card.warnings.push(("name-from-sheet".into(), format!("表中没有“被考核单位”等单位名称，已按工作表名称“{name}”作为单位名称")));
+                name
+            }
+            None => {
+                let name = if several { format!("{stem}·{}", squash(&sheet.name)) } else { stem.clone() };
+                card.warnings.push(("name-from-file".into(), format!("表中没有“被考核单位”等单位名称，工作表名称也不是单位名称，已按“{name}”作为单位名称；请在表头写明“被考核单位：……”")));
+                name
+            }
+        };
+        card.county = county
+            .or_else(|| county_from_name(&card.center))
+            .or_else(|| county_from_name(&squash(&sheet.name)))
+            .unwrap_or_default();
+        if card.hidden {
+            card.warnings.push(("hidden-sheet".into(), format!("工作表“{}”是隐藏的，其中的评分表也已评分；如不需要，请删除该工作表", clip(&card.sheet, 31))));
+        }
+        book.cards.push(card);
+    }
+    Ok(book)
 }
 
 fn load_sheets(book: &mut Sheets<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<Vec<SheetData>, ReadError> {
@@ -468,7 +555,7 @@ fn text(d: &Data) -> Option<String> {
     }
 }
 
-fn raw(d: &Data) -> Raw {
+pub(crate) fn raw(d: &Data) -> Raw {
     match d {
         Data::Empty => Raw::Empty,
         Data::Int(i) => Raw::Number(*i as f64),
@@ -513,111 +600,67 @@ pub fn ascii_digits(s: &str) -> String {
         .collect()
 }
 
-/// Parse a number typed as text: " 3 ", "２", "1.5分", "-2". `None` if it is not one.
-pub fn parse_text_number(s: &str) -> Option<f64> {
+/// Whether the words typed with a number add or take off points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// 加, 加分, +.
+    Add,
+    /// 扣, 减, 扣除, -.
+    Deduct,
+}
+
+/// A number typed as text, with what was written around it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextNumber {
+    /// The number without its sign or word: 扣3分 → 3.
+    pub value: f64,
+    /// A word or sign before it.
+    pub mark: Option<Mark>,
+    /// That word or sign as written (ASCII-folded), for messages.
+    pub word: String,
+    /// Whether 分 follows it.
+    pub points: bool,
+    /// A count unit after it (人次, 次, …; see [`words::COUNT_UNITS`]).
+    pub unit: Option<&'static str>,
+}
+
+impl TextNumber {
+    /// The number with its sign: 扣3分 → −3, 加2分 → 2.
+    pub fn signed(&self) -> f64 {
+        if self.mark == Some(Mark::Deduct) { -self.value } else { self.value }
+    }
+}
+
+/// Parse a number typed as text: " 3 ", "２", "1.5分", "-2", "加2分", "扣3分",
+/// "2人次". `None` if it is not one (良好, 是, √, 1/2).
+///
+/// ```
+/// use kaohe_workbook::{Mark, parse_text_number};
+/// let t = parse_text_number("扣 ３ 分").unwrap();
+/// assert_eq!((t.value, t.mark, t.points), (3.0, Some(Mark::Deduct), true));
+/// assert_eq!(parse_text_number("加2分").unwrap().signed(), 2.0);
+/// assert_eq!(parse_text_number("良好"), None);
+/// ```
+pub fn parse_text_number(s: &str) -> Option<TextNumber> {
     let s = ascii_digits(&squash(s));
-    let s = s.strip_suffix('分').unwrap_or(&s);
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+') {
+    let (mark, word, rest) = match words::ADD_WORDS.iter().map(|w| (Mark::Add, w)).chain(words::DEDUCT_WORDS.iter().map(|w| (Mark::Deduct, w))).find_map(|(m, w)| s.strip_prefix(w).map(|r| (m, w, r))) {
+        Some((m, w, r)) => (Some(m), w.to_string(), r),
+        None => (None, String::new(), s.as_str()),
+    };
+    let (rest, points) = match rest.strip_suffix('分') {
+        Some(r) => (r, true),
+        None => (rest, false),
+    };
+    let (rest, unit) = match words::COUNT_UNITS.iter().find_map(|u| rest.strip_suffix(u).map(|r| (r, *u))) {
+        Some((r, u)) if !points => (r, Some(u)),
+        _ => (rest, None),
+    };
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit() || b == b'.') || !rest.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse::<f64>().ok().filter(|v| v.is_finite())
+    let value = rest.parse::<f64>().ok().filter(|v| v.is_finite())?;
+    Some(TextNumber { value, mark, word, points, unit })
 }
-
-type Rows = (BTreeMap<String, ScoreRow>, Vec<(String, String)>);
-
-/// Find header rows (序号 + 得分) and read each numbered row under them.
-fn scan_rows(range: &calamine::Range<Data>, uncached: &std::collections::HashSet<(u32, u32)>) -> Option<Rows> {
-    let (r0, c0) = range.start()?;
-    let mut rows = BTreeMap::new();
-    let mut dups = Vec::new();
-    let mut cols: Option<(usize, usize)> = None;
-    for (ri, row) in range.rows().enumerate() {
-        if let Some(h) = header(row) {
-            cols = Some(h);
-            continue;
-        }
-        let Some((id_col, score_col)) = cols else { continue };
-        let Some(id) = row.get(id_col).and_then(item_id) else { continue };
-        let (r, c) = (r0 + ri as u32, c0 + score_col as u32);
-        let value = match row.get(score_col).map(raw).unwrap_or(Raw::Empty) {
-            Raw::Empty if uncached.contains(&(r, c)) => Raw::UncachedFormula,
-            v => v,
-        };
-        let sr = ScoreRow { row: r, col: c, value };
-        match rows.entry(id) {
-            std::collections::btree_map::Entry::Occupied(e) => dups.push((e.key().clone(), sr.cell())),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(sr);
-            }
-        }
-    }
-    (!rows.is_empty()).then_some((rows, dups))
-}
-
-/// The (序号, 得分) columns if this row is a header row.
-fn header(row: &[Data]) -> Option<(usize, usize)> {
-    let mut id = None;
-    let mut score = None;
-    for (i, d) in row.iter().enumerate() {
-        // Header cells are short; skip the long 工作标准 texts without copying them.
-        let Data::String(t) = d else { continue };
-        if t.len() > 40 {
-            continue;
-        }
-        let t = squash(t);
-        if t == "序号" && id.is_none() {
-            id = Some(i);
-        } else if (t == "得分" || t == "实际得分" || t == "考核得分") && score.is_none() {
-            score = Some(i);
-        }
-    }
-    Some((id?, score?))
-}
-
-const CENTER_LABELS: &[&str] = &["被考核单位", "单位名称", "服务中心名称", "服务(中心)站名称", "服务中心(站)名称"];
-const COUNTY_LABELS: &[&str] = &["县(市、区)", "县(区)", "县(市,区)", "县市区"];
-
-/// Read labelled values: `被考核单位：X` in one cell, or the label in one cell and X in the next non-empty cell to its right.
-fn find_labels(range: &calamine::Range<Data>) -> (Option<String>, Option<String>) {
-    let mut center = None;
-    let mut county = None;
-    for row in range.rows() {
-        for (i, d) in row.iter().enumerate() {
-            // Labels start with 被/单/服/县; skip other cells (and the long texts) cheaply.
-            let Data::String(t) = d else { continue };
-            if t.len() > 300 || !t.trim_start().starts_with(['被', '单', '服', '县']) {
-                continue;
-            }
-            let t = squash(t);
-            for (labels, slot) in [(CENTER_LABELS, &mut center), (COUNTY_LABELS, &mut county)] {
-                if slot.is_some() {
-                    continue;
-                }
-                let Some(rest) = labels.iter().find_map(|l| t.strip_prefix(l)) else { continue };
-                let value = if let Some(v) = rest.strip_prefix(':') {
-                    if v.is_empty() { next_text(row, i) } else { Some(v.to_string()) }
-                } else if rest.is_empty() {
-                    next_text(row, i)
-                } else {
-                    None // e.g. the title 县(区)退役军人服务中心考核评分表
-                };
-                *slot = value.filter(|v| !v.is_empty()).map(|v| clip(&v, 60));
-            }
-        }
-    }
-    (center, county)
-}
-
-/// The next non-empty cell to the right, unless it is another label (has a colon).
-fn next_text(row: &[Data], i: usize) -> Option<String> {
-    let next = row[i + 1..].iter().find_map(|d| match d {
-        Data::Empty => None,
-        Data::String(s) if s.trim().is_empty() => None,
-        d => Some(squash(&d.to_string())),
-    })?;
-    (!next.contains(':')).then_some(next)
-}
-
 
 fn read_mark(range: &calamine::Range<Data>) -> Option<(String, String)> {
     let mut id = None;
@@ -667,13 +710,22 @@ mod tests {
 
     #[test]
     fn text_numbers() {
-        assert_eq!(parse_text_number(" 3 "), Some(3.0));
-        assert_eq!(parse_text_number("２"), Some(2.0));
-        assert_eq!(parse_text_number("1.5分"), Some(1.5));
-        assert_eq!(parse_text_number("－２"), Some(-2.0));
-        assert_eq!(parse_text_number("好"), None);
-        assert_eq!(parse_text_number("1/2"), None);
-        assert_eq!(parse_text_number("分"), None);
+        let v = |s: &str| parse_text_number(s).map(|t| t.signed());
+        assert_eq!(v(" 3 "), Some(3.0));
+        assert_eq!(v("２"), Some(2.0));
+        assert_eq!(v("1.5分"), Some(1.5));
+        assert_eq!(v("－２"), Some(-2.0));
+        assert_eq!(v("+2"), Some(2.0));
+        assert_eq!(v("加2分"), Some(2.0));
+        assert_eq!(v("扣3分"), Some(-3.0));
+        assert_eq!(v("减 3 分"), Some(-3.0));
+        assert_eq!(v("扣除0.5分"), Some(-0.5));
+        assert_eq!(v("2人次"), Some(2.0));
+        assert_eq!(parse_text_number("2人次").unwrap().unit, Some("人次"));
+        assert_eq!(parse_text_number("2分").unwrap().unit, None);
+        for bad in ["好", "良好", "是", "√", "1/2", "分", "扣", "加分", "3-2", "--3", "扣-3", ".", "2次分"] {
+            assert_eq!(parse_text_number(bad), None, "{bad}");
+        }
     }
 
     #[test]
