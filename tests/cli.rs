@@ -254,13 +254,14 @@ fn template_then_score_from_the_cli() {
     let headers: Vec<String> = (0..6).map(|c| text(&r, 2, c)).collect();
     assert_eq!(headers, ["主要内容", "序号", "工作标准", "分值", "得分", "备注"]);
     assert_eq!(text(&r, 3, 0), "组织领导");
-    // A blank template scores as "not filled", naming the first cell to fill.
+    // A blank template scores as "not filled" (one finding, not 60 missing scores), naming the first cell to fill.
     let o = kaohe(&["score", "--json", s(&t)]);
     assert_eq!(o.status.code(), Some(1));
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
     let f = &j["results"][0]["findings"][0];
-    assert_eq!((f["item"].as_str(), f["cell"].as_str(), f["code"].as_str()), (Some("1"), Some("E4"), Some("missing-score")));
-    assert_eq!(j["results"][0]["findings"].as_array().unwrap().len(), 60);
+    assert_eq!((f["item"].as_str(), f["cell"].as_str(), f["code"].as_str()), (Some("1"), Some("E4"), Some("not-filled")));
+    assert_eq!(j["results"][0]["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(j["results"][0]["status"], "not-scored");
 }
 
 #[test]

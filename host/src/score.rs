@@ -410,15 +410,6 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
     let info = &rubric.info;
     let src = Sources { sheet: &card.sheet, rows: &card.rows };
     let mut findings = Vec::new();
-    if card.is_blank() {
-        result.findings.push(src.finding(
-            Severity::Error,
-            "not-filled",
-            "",
-            format!("工作表“{}”是一份空白评分表：没有填写任何得分，未评分。请填写后再交，或删除这个工作表", crate::clip(&card.sheet, 31)),
-        ));
-        return;
-    }
     if let Some((id, version)) = &card.rubric_mark
         && (id != &info.id || version != &info.version)
     {
@@ -491,6 +482,23 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
                 format!("评分标准 {} 中没有序号 {id}，该行的得分未计入", info.id),
             ));
         }
+    }
+    // A blank copy: one finding for the sheet, not one per item the engine would reject.
+    if card.is_blank() {
+        // Named by the first cell to fill.
+        let first = info.items.iter().find(|i| card.rows.contains_key(&i.id)).map(|i| i.id.as_str()).unwrap_or("");
+        let start = src.rows.get(first).map(|r| format!("，从 {}（序号 {first}）开始", r.cell())).unwrap_or_default();
+        findings.push(src.finding(
+            Severity::Error,
+            "not-filled",
+            first,
+            format!(
+                "工作表“{}”是一份空白评分表：得分栏全部为空（或为 0），未评分。请填写后再交{start}，或删除这个工作表",
+                crate::clip(&card.sheet, 31)
+            ),
+        ));
+        result.findings.extend(findings);
+        return;
     }
     let has_error = |fs: &[Finding]| fs.iter().any(|f| f.severity == Severity::Error);
     if !has_error(&findings) {

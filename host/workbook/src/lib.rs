@@ -108,9 +108,10 @@ pub struct Scorecard {
 }
 
 impl Scorecard {
-    /// Whether no 得分 cell is filled in: a blank copy of the form.
+    /// Whether no 得分 cell is filled in: a blank copy of the form. Zeros do not
+    /// count as filled in (a template's formula cells hold 0 until scores are entered).
     pub fn is_blank(&self) -> bool {
-        self.rows.values().all(|r| r.value == Raw::Empty)
+        self.rows.values().all(|r| matches!(r.value, Raw::Empty) || r.value == Raw::Number(0.0))
     }
 }
 
@@ -255,7 +256,9 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) 
         return Err(fail("no-scorecard", why));
     }
     // A hidden blank copy (a leftover of the form) is skipped when the workbook has another scorecard.
-    let blank_hidden = |(i, f): &(usize, scorecard::Found)| !sheets[*i].visible && f.rows.values().all(|r| r.value == Raw::Empty);
+    let blank_hidden = |(i, f): &(usize, scorecard::Found)| {
+        !sheets[*i].visible && f.rows.values().all(|r| matches!(r.value, Raw::Empty) || r.value == Raw::Number(0.0))
+    };
     let skip: Vec<usize> = if found.iter().any(|f| !blank_hidden(f)) { found.iter().filter(|f| blank_hidden(f)).map(|f| f.0).collect() } else { vec![] };
     for &i in &skip {
         book.warnings.push(("hidden-blank-sheet".into(), format!("隐藏的工作表“{}”是一份空白评分表，已跳过", clip(&sheets[i].name, 31))));
