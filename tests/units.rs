@@ -84,7 +84,7 @@ fn a_three_sheet_workbook_gives_three_units_with_their_own_totals() {
     // The same as ODS.
     let ods_values: Vec<Vec<(String, Cell)>> = [0.0, 1.0, 2.5].iter().map(|off| values(*off)).collect();
     let labels = [[("被考核单位：", "潞州区退役军人服务中心")], [("被考核单位：", "上党区退役军人服务中心")], [("被考核单位：", "屯留区退役军人服务中心")]];
-    let sheets: Vec<(&str, &str, &[(&str, &str)], &[(String, Cell)])> = vec![
+    let sheets: Vec<common::OdsSheet<'_>> = vec![
         ("潞州区", "评分表", &labels[0][..], &ods_values[0][..]),
         ("上党区", "评分表", &labels[1][..], &ods_values[1][..]),
         ("屯留区", "评分表", &labels[2][..], &ods_values[2][..]),
@@ -549,7 +549,9 @@ mod shuffled {
     use super::*;
     use proptest::prelude::*;
 
-    fn result_key(r: &UnitResult) -> (String, String, Option<String>, Option<f64>, Vec<(String, Option<String>, Option<String>)>) {
+    type Key = (String, String, Option<String>, Option<f64>, Vec<(String, Option<String>, Option<String>)>);
+
+    fn result_key(r: &UnitResult) -> Key {
         let mut f: Vec<_> = r.findings.iter().map(|f| (f.code.clone(), f.cell.clone(), f.item.clone())).collect();
         f.sort();
         (r.center.clone(), r.county.clone(), r.sheet.clone(), r.assessment.as_ref().map(|a| a.total), f)
@@ -588,4 +590,66 @@ mod shuffled {
             prop_assert_eq!(ra, rb);
         }
     }
+}
+
+#[test]
+fn a_summary_sheet_beside_the_scorecards_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let info = &rubric().info;
+    // A 汇总 sheet numbered 1, 2 with totals under 得分: a summary, not a scorecard.
+    let summary = |book: &mut rust_xlsxwriter::Workbook| {
+        let ws = book.add_worksheet().set_name("汇总").unwrap();
+        for (r, row) in [["序号", "县(市、区)", "单位名称", "得分"], ["1", "潞州区", "潞州区退役军人服务中心", "100"], ["2", "上党区", "上党区退役军人服务中心", "99"]].iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                match v.parse::<f64>() {
+                    Ok(n) => ws.write(r as u32, c as u16, n).unwrap(),
+                    Err(_) => ws.write(r as u32, c as u16, *v).unwrap(),
+                };
+            }
+        }
+    };
+    let sheets = vec![(county_sheet("潞州区"), values(0.0)), (county_sheet("上党区"), values(1.0))];
+    let p = write(dir.path(), "两县.xlsx", &common::handmade_book_with(info, &sheets, summary));
+    let units = score_file(rubric(), &p);
+    assert_eq!(units.iter().map(|r| (r.sheet.as_deref(), total(r))).collect::<Vec<_>>(), [(Some("潞州区"), 100.0), (Some("上党区"), 99.0)]);
+    let p = write(dir.path(), "汇总.xlsx", &common::handmade_book_with(info, &[], summary));
+    assert_eq!(codes(&common::score_one(rubric(), &p)), ["no-scorecard"], "a summary alone is no scorecard");
+}
+
+#[test]
+fn compare_and_province_take_a_roster_and_count_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let info = &rubric().info;
+    let city = dir.path().join("长治市");
+    std::fs::create_dir_all(&city).unwrap();
+    // One workbook with two counties; 上党区 on the roster never came.
+    let sheets = vec![(county_sheet("潞州区"), values(0.0)), (county_sheet("屯留区"), values(1.0))];
+    write(&city, "两县.xlsx", &handmade_book(info, &sheets));
+    let roster = write(dir.path(), "名册.csv", "县(市、区),单位名称\n潞州区,潞州区退役军人服务中心\n上党区,上党区退役军人服务中心\n屯留区,屯留区退役军人服务中心\n".as_bytes());
+
+    let o = kaohe(&["compare", "--rubric", "changzhi-2023", "--rubric", "changzhi-2024-example", "--roster", s(&roster), "--json", s(&city)]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let units = j["units"].as_array().unwrap();
+    assert_eq!(units.len(), 3);
+    assert_eq!((units[2]["center"].as_str(), units[2]["a"]["ok"].as_bool(), units[2]["b"]["ok"].as_bool()), (Some("上党区退役军人服务中心"), Some(false), Some(false)));
+    assert_eq!(units[2]["a"]["findings"][0]["code"], "not-submitted");
+    assert_eq!(units[1]["sheet"], "屯留区");
+
+    let manifest = write(
+        dir.path(),
+        "province.toml",
+        "province = \"测试省\"\n[[cities]]\nname = \"长治市\"\nrubrics = [\"builtin:changzhi-2023\"]\nworkbooks = [\"长治市\"]\nroster = \"名册.csv\"\n".as_bytes(),
+    );
+    let out = dir.path().join("province.xlsx");
+    let o = kaohe(&["province", s(&manifest), "--json", "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "a roster unit not submitted is an error");
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &j["cities"][0];
+    assert_eq!((c["units"].as_u64(), c["scored"].as_u64(), c["not_submitted"].as_u64()), (Some(3), Some(2), Some(1)), "{c:#}");
+    let overview: calamine::Range<Data> = calamine::open_workbook_auto(&out).unwrap().worksheet_range("全省概览").unwrap();
+    let header: Vec<String> = (4..9).map(|col| overview.get_value((1, col)).unwrap().to_string()).collect();
+    assert_eq!(header, ["单位数", "已评分", "未评分", "重复", "未提交"]);
+    let row: Vec<String> = (4..9).map(|col| overview.get_value((2, col)).unwrap().to_string()).collect();
+    assert_eq!(row, ["3", "2", "0", "0", "1"]);
 }

@@ -103,7 +103,7 @@ fn floor(files: &[PathBuf]) -> (Duration, usize) {
 /// reading and scoring (no summary, no process start).
 fn breakdown(rubric: &LoadedRubric, files: &[PathBuf]) -> (Duration, Duration) {
     let start = Instant::now();
-    let n: usize = files.par_iter().map(|p| kaohe::score::read_workbook(p).card.map_or(0, |c| c.rows.len())).sum();
+    let n: usize = files.par_iter().map(|p| kaohe::score::read_workbook(p).cards.iter().map(|c| c.rows.len()).sum::<usize>()).sum();
     assert!(n > 0);
     let read = start.elapsed();
     let start = Instant::now();

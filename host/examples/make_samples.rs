@@ -130,7 +130,8 @@ fn main() -> anyhow::Result<()> {
     // 平顺县, 壶关县, 武乡县: one inspection group's week in one workbook, a sheet per
     // county after a notes sheet, retyped by hand with the inspector's own 小计 and 总分
     // (all correct), points written with words (扣4分, 加1分), other header and label wording.
-    let group: [(&str, usize, bool, &[(&str, Cell)]); 3] = [
+    type Group<'a> = (&'a str, usize, bool, &'a [(&'a str, Cell)]);
+    let group: [Group; 3] = [
         ("平顺县", 5, true, &[("65", Cell::Text("扣4分".into())), ("70", Cell::Num(-2.0)), ("67", Cell::Num(1.0))]),
         ("壶关县", 7, true, &[("65", Cell::Num(7.0)), ("68", Cell::Num(3.0))]),
         ("武乡县", 9, false, &[("61", Cell::Text("加1分".into())), ("62", Cell::Num(2.0)), ("69", Cell::Num(1.5))]),

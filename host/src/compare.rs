@@ -374,6 +374,7 @@ pub fn json(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &[Pai
             let (x, y) = (p.a.assessment.as_ref().filter(|_| p.a.ok()), p.b.assessment.as_ref().filter(|_| p.b.ok()));
             json!({
                 "file": p.a.file,
+                "sheet": p.a.sheet,
                 "county": p.a.county,
                 "center": p.a.center,
                 "a": side(&p.a),

@@ -109,6 +109,11 @@ pub fn handmade_xlsx(info: &RubricInfo, layout: &Layout, values: &[(String, Cell
 /// An xlsx workbook with one hand-made scorecard per (layout, values), each on
 /// the sheet its layout names (a cover sheet first where the first layout asks).
 pub fn handmade_book(info: &RubricInfo, sheets: &[(Layout, Vec<(String, Cell)>)]) -> Vec<u8> {
+    handmade_book_with(info, sheets, |_| {})
+}
+
+/// [`handmade_book`], then `more` adds sheets of its own after the scorecards.
+pub fn handmade_book_with(info: &RubricInfo, sheets: &[(Layout, Vec<(String, Cell)>)], more: impl FnOnce(&mut Workbook)) -> Vec<u8> {
     let mut book = Workbook::new();
     let fixed = rust_xlsxwriter::ExcelDateTime::from_ymd(2023, 9, 12).unwrap();
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&fixed));
@@ -121,6 +126,7 @@ pub fn handmade_book(info: &RubricInfo, sheets: &[(Layout, Vec<(String, Cell)>)]
     for (layout, values) in sheets {
         handmade_sheet(book.add_worksheet(), info, layout, values);
     }
+    more(&mut book);
     book.save_to_buffer().unwrap()
 }
 
@@ -217,8 +223,11 @@ pub fn handmade_ods(info: &RubricInfo, title: &str, labels: &[(&str, &str)], val
     handmade_ods_sheets(info, &[("考核评分表", title, labels, values)])
 }
 
-/// An OpenDocument spreadsheet with one scorecard per (sheet, title, labels, values).
-pub fn handmade_ods_sheets(info: &RubricInfo, sheets: &[(&str, &str, &[(&str, &str)], &[(String, Cell)])]) -> Vec<u8> {
+/// One sheet of an ODS scorecard: (sheet name, title, label cells, values).
+pub type OdsSheet<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a [(String, Cell)]);
+
+/// An OpenDocument spreadsheet with one scorecard per sheet.
+pub fn handmade_ods_sheets(info: &RubricInfo, sheets: &[OdsSheet<'_>]) -> Vec<u8> {
     fn esc(s: &str) -> String {
         s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
     }

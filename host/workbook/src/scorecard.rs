@@ -125,6 +125,8 @@ pub(crate) fn scan(range: &Range<Data>, uncached: &HashSet<(u32, u32)>, near: &m
 }
 
 /// The header's columns, or `Err(true)` for a row with 序号 and 扣分 but no score column.
+/// A row that also has a column of units or counties (县(市、区), 单位名称) heads a
+/// summary or a roster (汇总, 统计表), not a scorecard.
 fn header(row: &[Data]) -> Result<Header, bool> {
     let (mut id, mut score, mut self_score, mut deducted) = (None, None, None, false);
     for (i, d) in row.iter().enumerate() {
@@ -132,6 +134,9 @@ fn header(row: &[Data]) -> Result<Header, bool> {
         let Data::String(t) = d else { continue };
         if t.len() > 40 {
             continue;
+        }
+        if words::names_units(t) {
+            return Err(false);
         }
         match words::role_of(t) {
             Some(Role::Id) => {

@@ -93,6 +93,14 @@ pub fn role_of(text: &str) -> Option<Role> {
     HEADER_WORDS.iter().find(|(_, words)| words.contains(&t)).map(|(role, _)| *role)
 }
 
+/// Whether a header cell heads a column of units or counties (单位名称, 县(市、区)):
+/// the mark of a summary or a roster, never of a scorecard.
+pub fn names_units(text: &str) -> bool {
+    let t = squash(text);
+    let is = |t: &str| [CENTER_LABELS, COUNTY_LABELS].iter().any(|list| list.contains(&t));
+    is(&t) || is(strip_bracketed_suffix(&t))
+}
+
 /// `得分(分)` → `得分`; a text that is only a bracket stays as it is.
 pub(crate) fn strip_bracketed_suffix(t: &str) -> &str {
     match t.strip_suffix(')').and_then(|s| s.rfind('(')) {
@@ -139,6 +147,12 @@ mod tests {
             }
         }
         assert_eq!(role_of("得分说明"), None);
+        for w in ["县(市、区)", "县（区）", "单位名称", "服务（中心）站名称", "被考核单位"] {
+            assert!(names_units(w), "{w}");
+        }
+        for w in ["序号", "得分", "县", "项目"] {
+            assert!(!names_units(w), "{w}");
+        }
         assert_eq!(role_of("(分)"), None);
     }
 
