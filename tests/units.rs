@@ -426,7 +426,8 @@ fn the_same_unit_twice_is_an_error_on_each_copy_and_counted_once() {
         "c.xlsx",
         &handmade_book(info, &[(county_sheet("上党区"), values(0.0)), ({ let mut l = county_sheet("上党区"); l.sheet = "上党区(2)".into(); l }, values(0.0))]),
     );
-    let d = write(dir.path(), "d.xlsx", &handmade_xlsx(info, &county_sheet("屯留区"), &values(0.0)));
+    // 屯留区 once, beside a blank copy of its form: a blank copy is not a second scorecard.
+    let d = write(dir.path(), "d.xlsx", &handmade_book(info, &[(county_sheet("屯留区"), vec![]), ({ let mut l = county_sheet("屯留区"); l.sheet = "填好的".into(); l }, values(0.0))]));
     let files = vec![a.clone(), b.clone(), c.clone(), d];
     let mut results = kaohe::score::score_files(rubric(), &files);
     check(&mut results, &[rubric()], None);
@@ -438,16 +439,18 @@ fn the_same_unit_twice_is_an_error_on_each_copy_and_counted_once() {
             ("潞州区退役军人服务中心", Status::Duplicate),
             ("上党区退役军人服务中心", Status::Duplicate),
             ("上党区退役军人服务中心", Status::Duplicate),
+            ("屯留区退役军人服务中心", Status::NotScored),
             ("屯留区退役军人服务中心", Status::Scored),
         ]
     );
+    assert_eq!(codes(&results[4]), ["not-filled"]);
     let dup = |r: &UnitResult| r.findings.iter().find(|f| f.code == "duplicate-unit").unwrap().message.clone();
     assert!(dup(&results[0]).contains(s(&b)), "names the other copy: {}", dup(&results[0]));
     assert!(dup(&results[1]).contains(s(&a)));
     assert!(dup(&results[2]).contains("上党区(2)") && dup(&results[3]).contains("“上党区”"), "{}", dup(&results[2]));
     assert!(results.iter().take(4).all(|r| !r.ok()));
     let t = tally(&results);
-    assert_eq!((t.units, t.scored, t.duplicated, t.copies), (3, 1, 2, 4), "each unit counted once");
+    assert_eq!((t.units, t.scored, t.duplicated, t.copies), (4, 1, 2, 4), "each unit counted once (the blank copy is a unit of its own)");
 
     // In the summary: the copies marked 重复; the run exits 1.
     let out = dir.path().join("summary.xlsx");
@@ -652,4 +655,43 @@ fn compare_and_province_take_a_roster_and_count_units() {
     assert_eq!(header, ["单位数", "已评分", "未评分", "重复", "未提交"]);
     let row: Vec<String> = (4..9).map(|col| overview.get_value((2, col)).unwrap().to_string()).collect();
     assert_eq!(row, ["3", "2", "0", "0", "1"]);
+}
+
+#[test]
+fn tables_of_several_units_stacked_on_one_sheet_are_each_a_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let info = &rubric().info;
+    for repeat_header in [true, false] {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        let mut r = 0;
+        ws.write(r, 0, "县(区)退役军人服务中心考核评分表").unwrap();
+        r += 1;
+        for (k, (county, off)) in [("潞州区", 0.0), ("上党区", 1.5)].iter().enumerate() {
+            ws.write(r, 0, format!("被考核单位：{county}退役军人服务中心")).unwrap();
+            r += 1;
+            if k == 0 || repeat_header {
+                for (c, h) in ["序号", "工作标准", "分值", "得分"].iter().enumerate() {
+                    ws.write(r, c as u16, *h).unwrap();
+                }
+                r += 1;
+            }
+            for item in info.items.iter().filter(|i| i.required) {
+                ws.write(r, 0, item.id.parse::<f64>().unwrap()).unwrap();
+                ws.write(r, 2, item.max_points).unwrap();
+                ws.write(r, 3, if item.id == "4" { 4.0 - off } else { item.max_points }).unwrap();
+                r += 1;
+            }
+            ws.write(r, 0, "总分").unwrap();
+            ws.write(r, 3, 100.0 - off).unwrap();
+            r += 1;
+        }
+        ws.write(r, 0, "检查单位：长治市退役军人事务局").unwrap();
+        let p = write(dir.path(), "叠放.xlsx", &book.save_to_buffer().unwrap());
+        let units = score_file(rubric(), &p);
+        let got: Vec<(&str, f64)> = units.iter().map(|u| (u.center.as_str(), total(u))).collect();
+        assert_eq!(got, [("潞州区退役军人服务中心", 100.0), ("上党区退役军人服务中心", 98.5)], "header repeated: {repeat_header}");
+        // Only 1–60 are written: 61–70 are missing-item warnings, nothing else (the typed 总分 agree).
+        assert!(units.iter().all(|u| u.findings.iter().all(|f| f.code == "missing-item")), "{:#?}", units.iter().map(|u| &u.findings).collect::<Vec<_>>());
+    }
 }

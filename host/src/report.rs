@@ -105,7 +105,7 @@ pub struct Writer<'a> {
     detail_rows: Vec<u32>,
     findings_row: u32,
     /// Units per rubric, and where they all stand.
-    counts: Vec<usize>,
+    counts: Vec<Tally>,
     tally: Tally,
 }
 
@@ -132,7 +132,7 @@ impl<'a> Writer<'a> {
             stat_row: 4,
             detail_rows: vec![1; rubrics.len()],
             findings_row: 1,
-            counts: vec![0; rubrics.len()],
+            counts: vec![Tally::default(); rubrics.len()],
             tally: Tally::default(),
         })
     }
@@ -146,7 +146,7 @@ impl<'a> Writer<'a> {
         self.detail_rows[k] += 1;
         let findings = 1 + self.rubrics.len();
         self.findings_row = findings_rows(self.book.worksheet_from_index(findings)?, self.findings_row, "", r, &self.f)?;
-        self.counts[k] += 1;
+        self.counts[k].add(r);
         self.tally.add(r);
         Ok(())
     }
@@ -154,7 +154,7 @@ impl<'a> Writer<'a> {
     /// Write the 备注 row and close the sheets; returns the xlsx bytes.
     pub fn finish(mut self) -> Result<Vec<u8>> {
         let used: Vec<(&LoadedRubric, usize)> =
-            self.rubrics.iter().zip(&self.counts).enumerate().filter(|(k, (_, n))| *k == 0 || **n > 0).map(|(_, (r, n))| (*r, *n)).collect();
+            self.rubrics.iter().zip(&self.counts).enumerate().filter(|(k, (_, n))| *k == 0 || n.units > 0).map(|(_, (r, n))| (*r, n.units)).collect();
         attachment2_notes(self.book.worksheet_from_index(STAT)?, self.stat_row, &used, &self.tally, &self.f)?;
         let findings = 1 + self.rubrics.len();
         findings_tail(self.book.worksheet_from_index(findings)?, self.findings_row, &self.f)?;
@@ -181,7 +181,7 @@ pub(crate) fn attachment2(
     let used: Vec<(&LoadedRubric, usize)> = rubrics
         .iter()
         .enumerate()
-        .map(|(k, rb)| (*rb, results.iter().filter(|r| r.rubric == k).count()))
+        .map(|(k, rb)| (*rb, crate::units::tally(results.iter().filter(|r| r.rubric == k)).units))
         .enumerate()
         .filter(|(k, (_, n))| *k == 0 || *n > 0)
         .map(|(_, x)| x)

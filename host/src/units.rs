@@ -80,8 +80,9 @@ pub fn check(results: &mut Vec<UnitResult>, rubrics: &[&LoadedRubric], roster: O
 fn mark_duplicates(results: &mut [UnitResult], rubrics: &[&LoadedRubric]) {
     let mut groups: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
     for (i, r) in results.iter().enumerate() {
-        // A file that could not be read names no unit; it cannot be another's copy.
-        if r.sheet.is_some() {
+        // A file that could not be read names no unit, and a blank copy of the form holds
+        // no scores: neither is another scorecard's copy.
+        if r.sheet.is_some() && !r.findings.iter().any(|f| f.code == "not-filled") {
             groups.entry(unit_key(rubrics, r)).or_default().push(i);
         }
     }

@@ -243,9 +243,10 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) 
     let sheets = read_sheets(bytes, path, limits, &mut book.warnings, fast)?;
     let mark = sheets.iter().find(|s| s.name == META_SHEET).and_then(|m| read_mark(&m.range));
     let mut near = scorecard::NearMiss::default();
-    let found: Vec<(usize, scorecard::Found)> = (0..sheets.len())
+    // (sheet, scorecard, the rows it spans): one per unit, in sheet order.
+    let found: Vec<(usize, scorecard::Found, std::ops::Range<usize>)> = (0..sheets.len())
         .filter(|&i| sheets[i].name != META_SHEET)
-        .filter_map(|i| scorecard::scan(&sheets[i].range, &sheets[i].uncached, &mut near).map(|f| (i, f)))
+        .flat_map(|i| scorecard::scan_sheet(&sheets[i].range, &sheets[i].uncached, &mut near).into_iter().map(move |(f, rows)| (i, f, rows)))
         .collect();
     if found.is_empty() {
         let why = if near.deducted_only {
@@ -256,18 +257,19 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) 
         return Err(fail("no-scorecard", why));
     }
     // A hidden blank copy (a leftover of the form) is skipped when the workbook has another scorecard.
-    let blank_hidden = |(i, f): &(usize, scorecard::Found)| {
+    let blank_hidden = |(i, f, _): &(usize, scorecard::Found, std::ops::Range<usize>)| {
         !sheets[*i].visible && f.rows.values().all(|r| matches!(r.value, Raw::Empty) || r.value == Raw::Number(0.0))
     };
     let skip: Vec<usize> = if found.iter().any(|f| !blank_hidden(f)) { found.iter().filter(|f| blank_hidden(f)).map(|f| f.0).collect() } else { vec![] };
     for &i in &skip {
         book.warnings.push(("hidden-blank-sheet".into(), format!("隐藏的工作表“{}”是一份空白评分表，已跳过", clip(&sheets[i].name, 31))));
     }
-    let found: Vec<_> = found.into_iter().filter(|(i, _)| !skip.contains(i)).collect();
+    let found: Vec<_> = found.into_iter().filter(|(i, _, _)| !skip.contains(i)).collect();
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
     let several = found.len() > 1;
     let card_sheets: Vec<usize> = found.iter().map(|f| f.0).collect();
-    for (i, f) in found {
+    let per_sheet = |i: usize| card_sheets.iter().filter(|&&j| j == i).count();
+    for (i, f, rows) in found {
         let sheet = &sheets[i];
         let mut card = Scorecard {
             sheet: sheet.name.clone(),
@@ -280,7 +282,9 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) 
             warnings: f.warnings,
             ..Default::default()
         };
-        let (mut center, mut county) = scorecard::labels(&sheet.range);
+        // Labels on the rows of this scorecard; the whole sheet when it holds only this one.
+        let rows = if per_sheet(i) == 1 { 0..sheet.range.height() } else { rows };
+        let (mut center, mut county) = scorecard::labels(&sheet.range, rows);
         if !several {
             // The only scorecard may be named on another sheet (a cover page); looked at in
             // name order, so the order of the sheets never changes the answer.
@@ -291,7 +295,7 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) 
                 if center.is_some() && county.is_some() {
                     break;
                 }
-                let (c, k) = scorecard::labels(&other.range);
+                let (c, k) = scorecard::labels(&other.range, 0..other.range.height());
                 center = center.or(c);
                 county = county.or(k);
             }

@@ -71,24 +71,78 @@ pub(crate) struct NearMiss {
     pub deducted_only: bool,
 }
 
-/// Find header rows (序号 + 得分) and read each numbered row under them.
-pub(crate) fn scan(range: &Range<Data>, uncached: &HashSet<(u32, u32)>, near: &mut NearMiss) -> Option<Found> {
+/// The scorecards of one sheet, each with the rows (relative to the range) it
+/// spans. Usually one; several when units' tables are stacked on one sheet, each
+/// under its own 被考核单位 label (the split is at every such label after the
+/// first; a part without numbered rows belongs to the one above it).
+pub(crate) fn scan_sheet(range: &Range<Data>, uncached: &HashSet<(u32, u32)>, near: &mut NearMiss) -> Vec<(Found, std::ops::Range<usize>)> {
+    let height = range.height();
+    let splits: Vec<usize> = unit_label_rows(range).into_iter().skip(1).collect();
+    let mut bounds = vec![0];
+    bounds.extend(splits);
+    bounds.push(height);
+    let mut parts: Vec<(Found, std::ops::Range<usize>)> = Vec::new();
+    let mut cols = None;
+    for w in bounds.windows(2) {
+        let rows = w[0]..w[1];
+        match scan(range, rows.clone(), uncached, near, &mut cols) {
+            Some(found) => parts.push((found, rows)),
+            // Rows without a scorecard (a signature block) belong to the part above.
+            None => {
+                if let Some(last) = parts.last_mut() {
+                    last.1.end = rows.end;
+                }
+            }
+        }
+    }
+    parts
+}
+
+/// Rows (relative to the range) holding a label that names the unit assessed,
+/// with its name: where a new unit's table may start.
+fn unit_label_rows(range: &Range<Data>) -> Vec<usize> {
+    // Only the labels that cannot name anyone else (not 检查单位, not a bare 单位).
+    let strong = &words::CENTER_LABELS[..words::CENTER_LABELS.iter().position(|l| *l == "检查单位").unwrap_or(words::CENTER_LABELS.len())];
+    range
+        .rows()
+        .enumerate()
+        .filter(|(_, row)| {
+            row.iter().enumerate().any(|(i, d)| {
+                let Data::String(t) = d else { return false };
+                if t.len() > 300 {
+                    return false;
+                }
+                match words::label(strong, &squash(t)) {
+                    Some((_, "")) => next_text(row, i).is_some(),
+                    Some(_) => true,
+                    None => false,
+                }
+            })
+        })
+        .map(|(r, _)| r)
+        .collect()
+}
+
+/// Find header rows (序号 + 得分) among `rows` and read each numbered row under them;
+/// `cols` is the header in force (carried from the part above, updated here).
+fn scan(range: &Range<Data>, rows: std::ops::Range<usize>, uncached: &HashSet<(u32, u32)>, near: &mut NearMiss, cols: &mut Option<Header>) -> Option<Found> {
     let (r0, c0) = range.start()?;
     let mut found = Found::default();
-    let mut cols: Option<Header> = None;
     let mut segment_start = 0;
-    for (ri, row) in range.rows().enumerate() {
+    let mut noted = false;
+    for (ri, row) in range.rows().enumerate().skip(rows.start).take(rows.len()) {
         match header(row) {
             Ok(h) => {
-                if cols.is_none() {
+                if !noted {
                     found.warnings.extend(column_note(&h));
+                    noted = true;
                 }
-                cols = Some(h);
+                *cols = Some(h);
                 continue;
             }
             Err(deducted_only) => near.deducted_only |= deducted_only,
         }
-        let Some(h) = cols else { continue };
+        let Some(h) = *cols else { continue };
         let r = r0 + ri as u32;
         let c = c0 + h.score as u32;
         let Some(id) = row.get(h.id).and_then(item_id) else {
@@ -211,15 +265,15 @@ fn typed_total(row: &[Data], h: &Header, r: u32, c: u32, from: usize, to: usize)
     Some(TypedTotal { row: r, col: c, value, label: clip(&label, 40), kind, from, to })
 }
 
-/// The best (center, county) labels of a sheet: `被考核单位：X` in one cell, or
+/// The best (center, county) labels among `rows` of a sheet: `被考核单位：X` in one cell, or
 /// the label in one cell and X in the next non-empty cell to its right. Where a
 /// sheet has several labels, the more specific wins (see [`words::CENTER_LABELS`]).
-pub(crate) fn labels(range: &Range<Data>) -> (Option<String>, Option<String>) {
+pub(crate) fn labels(range: &Range<Data>, rows: std::ops::Range<usize>) -> (Option<String>, Option<String>) {
     let mut center: Option<(usize, String)> = None;
     let mut county: Option<(usize, String)> = None;
     let first_chars: Vec<char> =
         words::CENTER_LABELS.iter().chain(words::COUNTY_LABELS).filter_map(|l| l.chars().next()).collect();
-    for row in range.rows() {
+    for row in range.rows().skip(rows.start).take(rows.len()) {
         for (i, d) in row.iter().enumerate() {
             // Skip cells that cannot be labels (and the long texts) cheaply.
             let Data::String(t) = d else { continue };
