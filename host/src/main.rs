@@ -252,16 +252,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let files = inputs_for(&inputs, output.as_deref(), roster.as_ref(), force)?;
             let progress = Progress::new(files.len(), !json);
             let options = score::Options { drop_trace: !json };
+            // 评分明细 is written row by row while later workbooks are still being scored.
+            let mut summary = match &output {
+                Some(_) => Some(report::Writer::new(&refs, &report::Header { issuer, date })?),
+                None => None,
+            };
             let mut results = score::score_stream(&refs, &files, options, jobs, &mut |r| {
                 progress.done(r);
-                Ok(())
+                match &mut summary {
+                    Some(w) => w.add(r),
+                    None => Ok(()),
+                }
             })?;
             progress.finish();
-            // Duplicates and the roster need the whole batch: the summary is written after them.
+            // Duplicates and the roster need the whole batch; 统计表 and 问题清单 are written after them.
             kaohe::units::check(&mut results, &refs, roster.as_ref());
-            if let Some(out) = &output {
-                let bytes = report::build(&refs, &results, &report::Header { issuer, date })?;
-                output::write_atomic(out, &bytes).with_context(|| format!("writing the summary {}", out.display()))?;
+            if let (Some(out), Some(w)) = (&output, summary) {
+                output::write_atomic(out, &w.finish(&results)?).with_context(|| format!("writing the summary {}", out.display()))?;
             }
             if json {
                 out!("{}", serde_json::to_string_pretty(&kaohe::json::score_output(&refs, &results))?);

@@ -81,35 +81,33 @@ pub fn build(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header)
     for r in results {
         w.add(r)?;
     }
-    w.finish()
+    w.finish(results)
 }
 
-/// The summary workbook written row by row: every sheet streams its rows to a
-/// temporary file (constant-memory mode), so the rows do not pile up in memory.
+/// The summary workbook, written in two steps: each scorecard's 评分明细 row
+/// as soon as it is scored (the bulk of the workbook, some 90 cells a row,
+/// written while later workbooks are still being scored), then 统计表 and
+/// 问题清单 once the batch is whole, since duplicates and the roster are known
+/// only then. Every sheet streams its rows to a temporary file
+/// (constant-memory mode), so the rows do not pile up in memory.
 ///
 /// ```no_run
 /// # let (rubric, results): (kaohe::runtime::LoadedRubric, Vec<kaohe::score::UnitResult>) = todo!();
 /// let mut w = kaohe::report::Writer::new(&[&rubric], &kaohe::report::Header::default())?;
 /// for r in &results {
-///     w.add(r)?;
+///     w.add(r)?; // as each is scored
 /// }
-/// let bytes = w.finish()?;
+/// // … kaohe::units::check(&mut results, …) …
+/// let bytes = w.finish(&results)?;
 /// # anyhow::Ok(())
 /// ```
 pub struct Writer<'a> {
     book: Workbook,
     f: Formats,
     rubrics: Vec<&'a LoadedRubric>,
-    /// Next row of 统计表, of each detail sheet, of 问题清单.
-    stat_row: u32,
+    /// Next row of each detail sheet.
     detail_rows: Vec<u32>,
-    findings_row: u32,
-    /// Units per rubric, and where they all stand.
-    counts: Vec<Tally>,
-    tally: Tally,
 }
-
-const STAT: usize = 0;
 
 impl<'a> Writer<'a> {
     /// Start the workbook: 统计表, one 评分明细 sheet per rubric, 问题清单, with their headers.
@@ -125,39 +123,36 @@ impl<'a> Writer<'a> {
             detail_head(book.add_worksheet_with_constant_memory()?, &name, rubric, &f)?;
         }
         findings_head(book.add_worksheet_with_constant_memory()?, "问题清单", &f)?;
-        Ok(Writer {
-            book,
-            f,
-            rubrics: rubrics.to_vec(),
-            stat_row: 4,
-            detail_rows: vec![1; rubrics.len()],
-            findings_row: 1,
-            counts: vec![Tally::default(); rubrics.len()],
-            tally: Tally::default(),
-        })
+        Ok(Writer { book, f, rubrics: rubrics.to_vec(), detail_rows: vec![1; rubrics.len()] })
     }
 
-    /// Write one result's rows (in input order).
+    /// Write one scored unit's 评分明细 row (in input order).
     pub fn add(&mut self, r: &UnitResult) -> Result<()> {
         let k = r.rubric.min(self.rubrics.len() - 1);
-        attachment2_row(self.book.worksheet_from_index(STAT)?, self.stat_row, self.rubrics[0], r, &self.f)?;
-        self.stat_row += 1;
         detail_row(self.book.worksheet_from_index(1 + k)?, self.detail_rows[k], self.rubrics[k], r)?;
         self.detail_rows[k] += 1;
-        let findings = 1 + self.rubrics.len();
-        self.findings_row = findings_rows(self.book.worksheet_from_index(findings)?, self.findings_row, "", r, &self.f)?;
-        self.counts[k].add(r);
-        self.tally.add(r);
         Ok(())
     }
 
-    /// Write the 备注 row and close the sheets; returns the xlsx bytes.
-    pub fn finish(mut self) -> Result<Vec<u8>> {
+    /// Write 统计表 (every unit, 备注 last) and 问题清单 for the whole batch,
+    /// duplicates and roster checked; returns the xlsx bytes.
+    pub fn finish(mut self, results: &[UnitResult]) -> Result<Vec<u8>> {
+        let f = &self.f;
+        let n = self.rubrics.len();
+        let (mut stat_row, mut findings_row) = (4u32, 1u32);
+        let mut tally = Tally::default();
+        let mut per_rubric = vec![Tally::default(); n];
+        for r in results {
+            attachment2_row(self.book.worksheet_from_index(0)?, stat_row, self.rubrics[0], r, f)?;
+            stat_row += 1;
+            findings_row = findings_rows(self.book.worksheet_from_index(1 + n)?, findings_row, "", r, f)?;
+            tally.add(r);
+            per_rubric[r.rubric.min(n - 1)].add(r);
+        }
         let used: Vec<(&LoadedRubric, usize)> =
-            self.rubrics.iter().zip(&self.counts).enumerate().filter(|(k, (_, n))| *k == 0 || n.units > 0).map(|(_, (r, n))| (*r, n.units)).collect();
-        attachment2_notes(self.book.worksheet_from_index(STAT)?, self.stat_row, &used, &self.tally, &self.f)?;
-        let findings = 1 + self.rubrics.len();
-        findings_tail(self.book.worksheet_from_index(findings)?, self.findings_row, &self.f)?;
+            self.rubrics.iter().zip(&per_rubric).enumerate().filter(|(k, (_, t))| *k == 0 || t.units > 0).map(|(_, (r, t))| (*r, t.units)).collect();
+        attachment2_notes(self.book.worksheet_from_index(0)?, stat_row, &used, &tally, f)?;
+        findings_tail(self.book.worksheet_from_index(1 + n)?, findings_row, f)?;
         Ok(self.book.save_to_buffer()?)
     }
 }
@@ -266,7 +261,7 @@ fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Format
     let info = &rubric.info;
     ws.set_name(name)?;
     let mut headers: Vec<String> =
-        ["文件", "工作表", "县(市、区)", "服务(中心)站名称", "状态", "评分标准", "版本", "评分组件SHA-256", "文件SHA-256"]
+        ["文件", "工作表", "县(市、区)", "服务(中心)站名称", "评分情况", "评分标准", "版本", "评分组件SHA-256", "文件SHA-256"]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -287,7 +282,9 @@ fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Format
     Ok(())
 }
 
-/// One unit's detail row. Data cells are written without a per-cell format:
+/// One scorecard's detail row, as scored: 评分情况 says whether the rubric
+/// scored it (a copy of a unit handed in twice is scored; 统计表 marks it 重复).
+/// Data cells are written without a per-cell format:
 /// the sheet has a row per unit and some 90 columns.
 fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResult) -> Result<()> {
     let info = &rubric.info;
@@ -296,7 +293,7 @@ fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResul
         r.sheet.as_deref().unwrap_or(""),
         &r.county,
         &r.center,
-        r.status().label(),
+        if r.ok() { "已评分" } else { "未评分" },
         &info.id,
         &info.version,
         &rubric.sha256,

@@ -702,7 +702,7 @@ fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Assessment, s
                 }
                 (info.items.iter().filter(|i| i.category == c.name).collect(), format!("“{}”小计", c.name))
             }
-            (None, TotalKind::Total) => (info.items.iter().collect(), "总分".into()),
+            (None, TotalKind::Total) => (Vec::new(), "总分".into()),
             (None, TotalKind::Subtotal) => {
                 let mut seen: Vec<&Item> = Vec::new();
                 for id in card.order.get(t.from..t.to).unwrap_or(&[]) {
@@ -721,10 +721,11 @@ fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Assessment, s
             }
             (None, TotalKind::Other) => continue,
         };
-        if items.is_empty() {
-            continue;
-        }
-        let computed = kaohe_engine::tidy(items.iter().filter_map(|i| points(&i.id)).sum::<f64>());
+        let computed = match t.kind {
+            TotalKind::Total if category.is_none() => a.total,
+            _ if items.is_empty() => continue,
+            _ => kaohe_engine::tidy(items.iter().filter_map(|i| points(&i.id)).sum::<f64>()),
+        };
         // Points taken off may be typed either way round.
         let either_sign = items.iter().all(|i| deduction(i));
         let off = |x: f64| (t.value - x).abs();

@@ -44,7 +44,7 @@ pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Expected>, ReadError>
     let is_csv = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt"));
     let tables: Vec<(String, Range<Data>)> = if is_csv {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        vec![(name, csv_range(&decode(bytes)))]
+        vec![(name.clone(), csv_range(&decode(bytes), &name, &ReadLimits::default())?)]
     } else {
         read_sheets(bytes, path, &ReadLimits::default(), &mut Vec::new(), true)?.into_iter().map(|s| (s.name, s.range)).collect()
     };
@@ -111,8 +111,9 @@ fn decode(bytes: &[u8]) -> String {
 }
 
 /// CSV (or tab-separated) text as a range of text cells: quoted fields, `""`
-/// inside quotes, CRLF or LF line ends.
-fn csv_range(text: &str) -> Range<Data> {
+/// inside quotes, CRLF or LF line ends; at most `max_cells` non-empty cells.
+fn csv_range(text: &str, name: &str, limits: &ReadLimits) -> Result<Range<Data>, ReadError> {
+    let max_cells = limits.max_cells;
     let first = text.lines().next().unwrap_or("");
     let sep = if first.contains('\t') && !first.contains(',') { '\t' } else { ',' };
     let mut cells = Vec::new();
@@ -120,7 +121,7 @@ fn csv_range(text: &str) -> Range<Data> {
     let mut field = String::new();
     let mut quoted = false;
     let mut chars = text.chars().peekable();
-    let mut push = |row: u32, col: u32, field: &mut String| {
+    let push = |cells: &mut Vec<calamine::Cell<Data>>, row: u32, col: u32, field: &mut String| {
         if !field.trim().is_empty() {
             cells.push(calamine::Cell::new((row, col), Data::String(std::mem::take(field))));
         }
@@ -134,23 +135,25 @@ fn csv_range(text: &str) -> Range<Data> {
             }
             '"' => quoted = !quoted,
             c if c == sep && !quoted => {
-                push(row, col, &mut field);
-                col += 1;
+                push(&mut cells, row, col, &mut field);
+                col = col.saturating_add(1);
             }
             '\r' if !quoted => {}
             '\n' if !quoted => {
-                push(row, col, &mut field);
-                row += 1;
+                push(&mut cells, row, col, &mut field);
+                row = row.saturating_add(1);
                 col = 0;
             }
             c => field.push(c),
         }
-        if row > 100_000 {
-            break;
+        if cells.len() > max_cells {
+            return Err(fail("too-large", format!("名册有超过 {max_cells} 个单元格，不像一份单位名册；请只保留名册后另存再试")));
         }
     }
-    push(row, col, &mut field);
-    Range::from_sparse(cells)
+    push(&mut cells, row, col, &mut field);
+    // The dense range spans rows × columns: refuse a huge span before it is allocated.
+    crate::check_area(cells.iter().map(|c| c.get_position()), name, limits)?;
+    Ok(Range::from_sparse(cells))
 }
 
 #[cfg(test)]
@@ -170,6 +173,15 @@ mod tests {
         assert_eq!(csv("县(区),单位名称\n").unwrap_err().code, "bad-roster");
         let tabs = csv("县（市、区）\t单位名称\n襄垣县\t襄垣县退役军人服务中心\n").unwrap();
         assert_eq!(tabs[0].county, "襄垣县");
+    }
+
+    #[test]
+    fn a_huge_csv_is_refused_not_read() {
+        let text = "县(市、区),单位名称\n".to_string() + &"a,".repeat(600_000);
+        assert_eq!(csv(&text).unwrap_err().code, "too-large");
+        // Two cells far apart would make a dense range of 10^10 cells.
+        let far = format!("县(市、区),单位名称\n潞州区{}x{}y\n", ",".repeat(100_000), "\n".repeat(100_000));
+        assert_eq!(csv(&far).unwrap_err().code, "too-large");
     }
 
     #[test]

@@ -103,13 +103,15 @@ pub(crate) fn scan_sheet(range: &Range<Data>, uncached: &HashSet<(u32, u32)>, ne
 fn unit_label_rows(range: &Range<Data>) -> Vec<usize> {
     // Only the labels that cannot name anyone else (not 检查单位, not a bare 单位).
     let strong = &words::CENTER_LABELS[..words::CENTER_LABELS.iter().position(|l| *l == "检查单位").unwrap_or(words::CENTER_LABELS.len())];
+    let first_chars: Vec<char> = strong.iter().filter_map(|l| l.chars().next()).collect();
     range
         .rows()
         .enumerate()
         .filter(|(_, row)| {
             row.iter().enumerate().any(|(i, d)| {
+                // Skip cells that cannot be labels (and the long texts) cheaply.
                 let Data::String(t) = d else { return false };
-                if t.len() > 300 {
+                if t.len() > 300 || !t.trim_start().starts_with(first_chars.as_slice()) {
                     return false;
                 }
                 match words::label(strong, &squash(t)) {
@@ -186,13 +188,14 @@ fn header(row: &[Data]) -> Result<Header, bool> {
     for (i, d) in row.iter().enumerate() {
         // Header cells are short; skip the long 工作标准 texts without copying them.
         let Data::String(t) = d else { continue };
-        if t.len() > 40 {
+        if t.len() > 40 || !words::may_head_a_column(t) {
             continue;
         }
-        if words::names_units(t) {
+        let t = squash(t);
+        if words::names_units_squashed(&t) {
             return Err(false);
         }
-        match words::role_of(t) {
+        match words::role_of_squashed(&t) {
             Some(Role::Id) => {
                 id.get_or_insert(i);
             }

@@ -86,19 +86,46 @@ pub const DEDUCT_WORDS: &[&str] = &["扣除", "扣分", "扣", "减分", "减去
 /// Units written after a count of occurrences (2人次).
 pub const COUNT_UNITS: &[&str] = &["人次", "批次", "次", "人", "起", "件", "个"];
 
+/// Whether a cell's text may be a header word or a unit or county column's
+/// header, by its first character: a cheap test before the word is looked up.
+pub(crate) fn may_head_a_column(text: &str) -> bool {
+    static FIRST: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
+    let first = FIRST.get_or_init(|| {
+        let mut v: Vec<char> = HEADER_WORDS
+            .iter()
+            .flat_map(|(_, ws)| ws.iter())
+            .chain(CENTER_LABELS)
+            .chain(COUNTY_LABELS)
+            .filter_map(|w| w.chars().next())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    });
+    text.trim_start().chars().next().is_some_and(|c| first.binary_search(&c).is_ok())
+}
+
 /// A header cell's role, if it has one.
 pub fn role_of(text: &str) -> Option<Role> {
-    let t = squash(text);
-    let t = strip_bracketed_suffix(&t);
+    role_of_squashed(&squash(text))
+}
+
+/// [`role_of`] for a text already [`squash`]ed.
+pub(crate) fn role_of_squashed(t: &str) -> Option<Role> {
+    let t = strip_bracketed_suffix(t);
     HEADER_WORDS.iter().find(|(_, words)| words.contains(&t)).map(|(role, _)| *role)
 }
 
 /// Whether a header cell heads a column of units or counties (单位名称, 县(市、区)):
 /// the mark of a summary or a roster, never of a scorecard.
 pub fn names_units(text: &str) -> bool {
-    let t = squash(text);
+    names_units_squashed(&squash(text))
+}
+
+/// [`names_units`] for a text already [`squash`]ed.
+pub(crate) fn names_units_squashed(t: &str) -> bool {
     let is = |t: &str| [CENTER_LABELS, COUNTY_LABELS].iter().any(|list| list.contains(&t));
-    is(&t) || is(strip_bracketed_suffix(&t))
+    is(t) || is(strip_bracketed_suffix(t))
 }
 
 /// `得分(分)` → `得分`; a text that is only a bracket stays as it is.
