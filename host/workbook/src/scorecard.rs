@@ -77,6 +77,12 @@ pub(crate) struct NearMiss {
 /// first; a part without numbered rows belongs to the one above it).
 pub(crate) fn scan_sheet(range: &Range<Data>, uncached: &HashSet<(u32, u32)>, near: &mut NearMiss) -> Vec<(Found, std::ops::Range<usize>)> {
     let height = range.height();
+    // Stacked tables repeat their 序号: a sheet without a repeat is one scorecard (the common case, one pass).
+    match scan(range, 0..height, uncached, near, &mut None) {
+        None => return Vec::new(),
+        Some(found) if found.duplicates.is_empty() => return vec![(found, 0..height)],
+        Some(_) => {}
+    }
     let splits: Vec<usize> = unit_label_rows(range).into_iter().skip(1).collect();
     let mut bounds = vec![0];
     bounds.extend(splits);
@@ -111,7 +117,7 @@ fn unit_label_rows(range: &Range<Data>) -> Vec<usize> {
             row.iter().enumerate().any(|(i, d)| {
                 // Skip cells that cannot be labels (and the long texts) cheaply.
                 let Data::String(t) = d else { return false };
-                if t.len() > 300 || !t.trim_start().starts_with(first_chars.as_slice()) {
+                if !may_be_label(t, &first_chars) {
                     return false;
                 }
                 match words::label(strong, &squash(t)) {
@@ -280,7 +286,7 @@ pub(crate) fn labels(range: &Range<Data>, rows: std::ops::Range<usize>) -> (Opti
         for (i, d) in row.iter().enumerate() {
             // Skip cells that cannot be labels (and the long texts) cheaply.
             let Data::String(t) = d else { continue };
-            if t.len() > 300 || !t.trim_start().starts_with(first_chars.as_slice()) {
+            if !may_be_label(t, &first_chars) {
                 continue;
             }
             let t = squash(t);
@@ -297,6 +303,12 @@ pub(crate) fn labels(range: &Range<Data>, rows: std::ops::Range<usize>) -> (Opti
         }
     }
     (center.map(|c| c.1), county.map(|c| c.1))
+}
+
+/// Whether a cell may hold a label, cheaply: it starts like one, and is short
+/// (the name in the next cell) or has a colon (the name after it).
+fn may_be_label(t: &str, first_chars: &[char]) -> bool {
+    t.len() <= 300 && t.trim_start().starts_with(first_chars) && (t.len() <= 45 || t.contains(['：', ':']))
 }
 
 /// The next non-empty cell to the right, unless it is another label (has a colon).
