@@ -394,6 +394,11 @@ struct Sources<'a> {
 }
 
 impl Sources<'_> {
+    /// A finding about the whole scorecard: its sheet, no cell or item.
+    fn sheet_finding(&self, severity: Severity, code: &str, message: impl Into<String>) -> Finding {
+        Finding { sheet: Some(self.sheet.to_string()), ..Finding::file(severity, code, message) }
+    }
+
     fn finding(&self, severity: Severity, code: &str, item: &str, message: String) -> Finding {
         Finding {
             severity,
@@ -413,7 +418,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
     if let Some((id, version)) = &card.rubric_mark
         && (id != &info.id || version != &info.version)
     {
-        findings.push(Finding::file(
+        findings.push(src.sheet_finding(
             Severity::Warning,
             "rubric-mismatch",
             format!(
@@ -503,7 +508,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
     let has_error = |fs: &[Finding]| fs.iter().any(|f| f.severity == Severity::Error);
     if !has_error(&findings) {
         match rubric.score(&entries) {
-            Err(e) => findings.push(Finding::file(
+            Err(e) => findings.push(src.sheet_finding(
                 Severity::Error,
                 "rubric-failed",
                 format!("评分组件 {} {} 运行失败：{e}", info.id, info.version),
@@ -523,7 +528,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
                     result.points = points(rubric, &a);
                     result.assessment = Some(a);
                 }
-                Err(why) => findings.push(Finding::file(
+                Err(why) => findings.push(src.sheet_finding(
                     Severity::Error,
                     "rubric-inconsistent",
                     format!("评分组件 {} {} 返回的结果自相矛盾：{why}", info.id, info.version),
