@@ -143,6 +143,16 @@ fn handmade_sheet(ws: &mut rust_xlsxwriter::Worksheet, info: &RubricInfo, layout
         r += 1;
     }
     let col = |name: &str| layout.columns.iter().position(|c| *c == name).map(|p| p as u16);
+    for (c, name) in layout.columns.iter().enumerate() {
+        let width = match *name {
+            "工作标准" => 60.0,
+            "主要内容" => 10.0,
+            _ => 8.0,
+        };
+        ws.set_column_width(c as u16, width).unwrap();
+    }
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
     let header = |ws: &mut rust_xlsxwriter::Worksheet, r: u32| {
         for (c, h) in layout.columns.iter().enumerate() {
             let shown = layout.rename.iter().find(|(from, _)| from == h).map(|(_, to)| *to).unwrap_or(h);
