@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use kaohe::runtime::LoadedRubric;
@@ -106,7 +106,7 @@ fn formulas_without_a_saved_result_are_an_error_not_zero() {
             ws.write(r, 1, item.max_points).unwrap();
         }
     }
-    let bytes = with_part(&book.save_to_buffer().unwrap(), "xl/worksheets/sheet1.xml", |xml| {
+    let bytes = common::with_part(&book.save_to_buffer().unwrap(), "xl/worksheets/sheet1.xml", |xml| {
         assert!(xml.contains("<f>1+1</f><v>0</v>"), "{xml}");
         xml.replace("<f>1+1</f><v>0</v>", "<f>1+1</f>")
     });
@@ -159,27 +159,9 @@ fn fuzzer_found_column_overflow_is_a_finding() {
     assert!(r.input_sha256.is_some());
 }
 
-/// `bytes` (a zip) with one part's text changed by `f`.
-fn with_part(bytes: &[u8], part: &str, f: impl Fn(String) -> String) -> Vec<u8> {
-    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..src.len() {
-        let mut file = src.by_index(i).unwrap();
-        let name = file.name().unwrap().to_string();
-        let mut data = Vec::new();
-        file.read_to_end(&mut data).unwrap();
-        if name == part {
-            data = f(String::from_utf8(data).unwrap()).into_bytes();
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        out.write_all(&data).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
-
 /// The shared string table's `uniqueCount` replaced by `count(real)`.
 fn with_unique_count(count: impl Fn(usize) -> String) -> Vec<u8> {
-    with_part(&filled(), "xl/sharedStrings.xml", |xml| {
+    common::with_part(&filled(), "xl/sharedStrings.xml", |xml| {
         let real = xml.matches("<si>").count();
         let at = xml.find("uniqueCount=\"").expect("rust_xlsxwriter writes uniqueCount") + "uniqueCount=\"".len();
         let end = at + xml[at..].find('"').unwrap();
@@ -200,7 +182,7 @@ fn a_shared_string_count_that_lies_is_a_finding_not_an_abort() {
     assert!(message.contains("共享字符串表声称有 100000000000000 个字符串"), "{message}");
     assert!(r.assessment.is_none());
     // A small count in a comment before the table does not hide the large one.
-    let hidden = with_part(&with_unique_count(|_| "100000000000000".into()), "xl/sharedStrings.xml", |xml| {
+    let hidden = common::with_part(&with_unique_count(|_| "100000000000000".into()), "xl/sharedStrings.xml", |xml| {
         xml.replacen("<sst", "<!-- uniqueCount=\"1\" --><sst", 1)
     });
     let r = common::score_one(rubric(), &write(dir.path(), "hidden-count.xlsx", &hidden));

@@ -331,27 +331,13 @@ fn counts_in_a_template_take_a_unit_but_never_points() {
 
 /// The template's bytes with the cell at `cell` of its scorecard set to an inline string.
 fn common_set_cell(bytes: &[u8], cell: &str, text: &str) -> Vec<u8> {
-    use std::io::{Read, Write};
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
-        if name == "xl/worksheets/sheet1.xml" {
-            let xml = String::from_utf8(data).unwrap();
-            let at = xml.find(&format!("<c r=\"{cell}\"")).unwrap();
-            let open_end = at + xml[at..].find('>').unwrap() + 1;
-            let end = if xml[..open_end].ends_with("/>") { open_end } else { open_end + xml[open_end..].find("</c>").unwrap() + 4 };
-            let s_attr = xml[at..open_end].split(" s=\"").nth(1).map(|s| format!(" s=\"{}\"", s.split('"').next().unwrap())).unwrap_or_default();
-            let new = format!("<c r=\"{cell}\"{s_attr} t=\"inlineStr\"><is><t>{text}</t></is></c>");
-            data = format!("{}{}{}", &xml[..at], new, &xml[end..]).into_bytes();
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        out.write_all(&data).unwrap();
-    }
-    out.finish().unwrap().into_inner()
+    common::with_part(bytes, "xl/worksheets/sheet1.xml", |xml| {
+        let at = xml.find(&format!("<c r=\"{cell}\"")).unwrap();
+        let open_end = at + xml[at..].find('>').unwrap() + 1;
+        let end = if xml[..open_end].ends_with("/>") { open_end } else { open_end + xml[open_end..].find("</c>").unwrap() + 4 };
+        let s_attr = xml[at..open_end].split(" s=\"").nth(1).map(|s| format!(" s=\"{}\"", s.split('"').next().unwrap())).unwrap_or_default();
+        format!("{}<c r=\"{cell}\"{s_attr} t=\"inlineStr\"><is><t>{text}</t></is></c>{}", &xml[..at], &xml[end..])
+    })
 }
 
 #[test]

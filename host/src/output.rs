@@ -14,6 +14,16 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime};
 /// Write `bytes` to `path` through a temporary file in the same folder and a
 /// rename, so an interrupted run leaves the old file or the new one, never half.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_via_temp(path, bytes, false)
+}
+
+/// Like [`write_atomic`], but never over an existing file: fails if `path` exists
+/// (also when it appears while writing).
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_via_temp(path, bytes, true)
+}
+
+fn write_via_temp(path: &Path, bytes: &[u8], no_clobber: bool) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -32,30 +42,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
     tmp.as_file().sync_all()?;
-    tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-/// Like [`write_atomic`], but never over an existing file: fails if `path` exists
-/// (also when it appears while writing).
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kaohe-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    if no_clobber {
+        tmp.persist_noclobber(path).with_context(|| format!("cannot write {} (it may exist already)", path.display()))?;
+    } else {
+        tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(path).with_context(|| format!("cannot write {} (it may exist already)", path.display()))?;
     Ok(())
 }
 

@@ -319,3 +319,21 @@ pub fn score_one(rubric: &LoadedRubric, path: &std::path::Path) -> kaohe::score:
     assert_eq!(units.len(), 1, "{} should hold one unit: {units:#?}", path.display());
     units.remove(0)
 }
+
+/// `bytes` (a zip) with one part's text changed by `f`.
+pub fn with_part(bytes: &[u8], part: &str, f: impl Fn(String) -> String) -> Vec<u8> {
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut file = src.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut data).unwrap();
+        if name == part {
+            data = f(String::from_utf8(data).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
