@@ -681,3 +681,35 @@ fn tables_of_several_units_stacked_on_one_sheet_are_each_a_unit() {
         assert!(units.iter().all(|u| u.findings.iter().all(|f| f.code == "missing-item")), "{:#?}", units.iter().map(|u| &u.findings).collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn a_score_header_merged_over_self_and_inspector_columns_scores_the_inspectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let info = &rubric().info;
+    for (subs, expected, code) in [(["自评", "检查组"], 99.0, "score-column"), (["自评得分", "考核得分"], 99.0, "score-column"), (["自评", ""], 100.0, "self-assessed")] {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write(0, 0, "被考核单位：潞州区退役军人服务中心").unwrap();
+        for (c, h) in ["序号", "工作标准", "分值", "得分"].iter().enumerate() {
+            ws.write(1, c as u16, *h).unwrap();
+        }
+        ws.merge_range(1, 3, 1, 4, "得分", &rust_xlsxwriter::Format::new()).unwrap();
+        ws.write(2, 3, subs[0]).unwrap();
+        if !subs[1].is_empty() {
+            ws.write(2, 4, subs[1]).unwrap();
+        }
+        for (k, item) in info.items.iter().filter(|i| i.required).enumerate() {
+            let r = 3 + k as u32;
+            ws.write(r, 0, item.id.parse::<f64>().unwrap()).unwrap();
+            ws.write(r, 2, item.max_points).unwrap();
+            ws.write(r, 3, item.max_points).unwrap(); // the unit's own: full marks
+            if !subs[1].is_empty() {
+                ws.write(r, 4, if item.id == "4" { 3.0 } else { item.max_points }).unwrap(); // the inspectors': 1 off
+            }
+        }
+        let p = write(dir.path(), "merged.xlsx", &book.save_to_buffer().unwrap());
+        let r = common::score_one(rubric(), &p);
+        assert_eq!(total(&r), expected, "{subs:?}");
+        assert!(codes(&r).contains(&code), "{subs:?}: {:?}", codes(&r));
+    }
+}

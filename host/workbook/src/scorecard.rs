@@ -138,19 +138,32 @@ fn scan(range: &Range<Data>, rows: std::ops::Range<usize>, uncached: &HashSet<(u
     let mut found = Found::default();
     let mut segment_start = 0;
     let mut noted = false;
+    let mut just_headed = false;
     for (ri, row) in range.rows().enumerate().skip(rows.start).take(rows.len()) {
         match header(row) {
             Ok(h) => {
-                if !noted {
-                    found.warnings.extend(column_note(&h));
-                    noted = true;
-                }
                 *cols = Some(h);
+                just_headed = true;
                 continue;
             }
             Err(deducted_only) => near.deducted_only |= deducted_only,
         }
-        let Some(h) = *cols else { continue };
+        let Some(mut h) = *cols else { continue };
+        if std::mem::take(&mut just_headed) {
+            // A 得分 merged over sub-headers (自评 | 检查组) in the row below.
+            let sub = row.get(h.id).and_then(item_id).is_none().then(|| sub_header(row, &h)).flatten();
+            if let Some(refined) = sub {
+                h = refined;
+                *cols = Some(h);
+            }
+            if !noted {
+                found.warnings.extend(column_note(&h));
+                noted = true;
+            }
+            if sub.is_some() {
+                continue;
+            }
+        }
         let r = r0 + ri as u32;
         let c = c0 + h.score as u32;
         let Some(id) = row.get(h.id).and_then(item_id) else {
@@ -220,6 +233,35 @@ fn header(row: &[Data]) -> Result<Header, bool> {
         (Some(score), self_score) => Ok(Header { id, score, self_score, self_only: false }),
         (None, Some(s)) => Ok(Header { id, score: s, self_score: Some(s), self_only: true }),
         (None, None) => Err(deducted),
+    }
+}
+
+/// Sub-headers under a 得分 merged over two or three columns, in the row below
+/// the header: 自评 | 检查组 (or 自评得分 | 考核得分, …). The inspector's column
+/// is scored; with only a self-assessment under 得分, that one, marked so.
+fn sub_header(row: &[Data], h: &Header) -> Option<Header> {
+    const INSPECTORS: &[&str] = &["检查组", "考核组", "检查", "考核", "复核", "市局", "督导组"];
+    let (mut score, mut self_score) = (None, None);
+    for c in h.score..(h.score + 3).min(row.len()) {
+        let Data::String(t) = &row[c] else { continue };
+        let t = squash(t);
+        match words::role_of_squashed(&t) {
+            Some(Role::SelfScore) => {
+                self_score.get_or_insert(c);
+            }
+            Some(Role::Score) => {
+                score.get_or_insert(c);
+            }
+            _ if INSPECTORS.contains(&words::strip_bracketed_suffix(&t)) => {
+                score.get_or_insert(c);
+            }
+            _ => {}
+        }
+    }
+    match (score, self_score) {
+        (Some(score), self_score) => Some(Header { score, self_score: self_score.or(h.self_score), ..*h }),
+        (None, Some(s)) if h.self_score.is_none() && s == h.score => Some(Header { score: s, self_score: Some(s), self_only: true, ..*h }),
+        _ => None,
     }
 }
 
