@@ -1,6 +1,7 @@
-//! Any bytes, read as a workbook: an answer (a scorecard or a finding), never a
+//! Any bytes, read as a workbook: an answer (its scorecards or a finding), never a
 //! panic; and wherever calamine reads the workbook, the fast xlsx path reads
-//! every cell of it the same.
+//! every cell of it the same. The same bytes read as a roster (CSV and workbook)
+//! give units or a finding, never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -17,6 +18,11 @@ fuzz_target!(|data: &[u8]| {
                     let _ = row.cell();
                 }
             }
+        }
+    }
+    for name in ["roster.csv", "roster.xlsx"] {
+        if let Ok(units) = kaohe_workbook::roster::read_bytes(data, std::path::Path::new(name)) {
+            assert!(!units.is_empty() && units.iter().all(|u| !u.name.is_empty()));
         }
     }
     let path = std::path::Path::new("fuzz.xlsx");

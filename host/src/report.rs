@@ -364,6 +364,11 @@ fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, r: &UnitResult, 
             ws.write_with_format(row, c as u16, *v, &f.text)?;
         }
         ws.write_with_format(row, 6, &x.message, &f.note)?;
+        // The 说明 column wraps at about 34 Chinese characters: make room for every line.
+        let lines = x.message.chars().count().div_ceil(34);
+        if lines > 1 {
+            ws.set_row_height(row, 15.0 * lines as f64)?;
+        }
         ws.write_with_format(row, 7, scope, &f.text)?;
         row += 1;
     }
