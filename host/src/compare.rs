@@ -175,6 +175,7 @@ pub fn score_both(a: &LoadedRubric, b: &LoadedRubric, files: &[PathBuf], roster:
         .map(|f| {
             let read = read_workbook(f);
             read.units()
+                .into_iter()
                 .map(|(seed, card)| {
                     let ra = score_unit(a, 0, seed.clone(), card);
                     let converted = card.map(|c| convert(c, &conversions));

@@ -352,7 +352,7 @@ fn template_one(rubric: &LoadedRubric, center: &str, county: Option<String>, out
 
 /// `kaohe template --roster FILE -o DIR`: one template per roster unit, never over an existing file.
 fn templates_for_roster(rubric: &LoadedRubric, roster: &Path, dir: &Path) -> Result<ExitCode> {
-    let roster = load_roster(Some(roster))?.unwrap_or_else(|| unreachable!("a path was given"));
+    let roster = kaohe::units::Roster::load(roster).map_err(|e| usage(format!("{e:#}")))?;
     if dir.is_file() {
         return Err(usage(format!("{} is a file; with --roster, -o names a folder for the templates", dir.display())));
     }

@@ -144,6 +144,7 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
             .flat_map(|f| {
                 let read = read_workbook(f);
                 read.units()
+                    .into_iter()
                     .map(|(mut r, _)| {
                         r.findings.push(Finding::file(
                             Severity::Error,

@@ -280,6 +280,7 @@ fn score_one(rubrics: &[&LoadedRubric], f: &Path, options: Options) -> Vec<UnitR
 /// it names (see [`pick`]).
 pub fn score_workbook(rubrics: &[&LoadedRubric], read: &ReadWorkbook) -> Vec<UnitResult> {
     read.units()
+        .into_iter()
         .map(|(seed, card)| {
             let k = pick(rubrics, card);
             score_unit(rubrics[k], k, seed, card)
@@ -311,11 +312,11 @@ impl ReadWorkbook {
     /// Each unit: its result so far (names, sheet, the file's findings on the
     /// first unit only) and its scorecard; a file that could not be read is one
     /// unit without a scorecard.
-    pub fn units(&self) -> Box<dyn Iterator<Item = (UnitResult, Option<&Scorecard>)> + '_> {
+    pub fn units(&self) -> Vec<(UnitResult, Option<&Scorecard>)> {
         if self.cards.is_empty() {
-            return Box::new(std::iter::once((self.result.clone(), None)));
+            return vec![(self.result.clone(), None)];
         }
-        Box::new(self.cards.iter().enumerate().map(|(k, card)| {
+        let units = self.cards.iter().enumerate().map(|(k, card)| {
             let mut r = UnitResult {
                 sheet: Some(card.sheet.clone()),
                 center: card.center.clone(),
@@ -327,7 +328,8 @@ impl ReadWorkbook {
                 r.findings.push(Finding { sheet: Some(card.sheet.clone()), ..Finding::file(Severity::Warning, code, message.clone()) });
             }
             (r, Some(card))
-        }))
+        });
+        units.collect()
     }
 }
 

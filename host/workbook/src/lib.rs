@@ -111,8 +111,12 @@ impl Scorecard {
     /// Whether no 得分 cell is filled in: a blank copy of the form. Zeros do not
     /// count as filled in (a template's formula cells hold 0 until scores are entered).
     pub fn is_blank(&self) -> bool {
-        self.rows.values().all(|r| matches!(r.value, Raw::Empty) || r.value == Raw::Number(0.0))
+        blank(&self.rows)
     }
+}
+
+fn blank(rows: &BTreeMap<String, ScoreRow>) -> bool {
+    rows.values().all(|r| matches!(r.value, Raw::Empty) || r.value == Raw::Number(0.0))
 }
 
 /// Why a workbook could not be read; the message tells the clerk what to do.
@@ -257,9 +261,7 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) 
         return Err(fail("no-scorecard", why));
     }
     // A hidden blank copy (a leftover of the form) is skipped when the workbook has another scorecard.
-    let blank_hidden = |(i, f, _): &(usize, scorecard::Found, std::ops::Range<usize>)| {
-        !sheets[*i].visible && f.rows.values().all(|r| matches!(r.value, Raw::Empty) || r.value == Raw::Number(0.0))
-    };
+    let blank_hidden = |(i, f, _): &(usize, scorecard::Found, std::ops::Range<usize>)| !sheets[*i].visible && blank(&f.rows);
     let skip: Vec<usize> = if found.iter().any(|f| !blank_hidden(f)) { found.iter().filter(|f| blank_hidden(f)).map(|f| f.0).collect() } else { vec![] };
     for &i in &skip {
         book.warnings.push(("hidden-blank-sheet".into(), format!("隐藏的工作表“{}”是一份空白评分表，已跳过", clip(&sheets[i].name, 31))));
@@ -284,45 +286,52 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) 
         };
         // Labels on the rows of this scorecard; the whole sheet when it holds only this one.
         let rows = if per_sheet(i) == 1 { 0..sheet.range.height() } else { rows };
-        let (mut center, mut county) = scorecard::labels(&sheet.range, rows);
-        if !several {
-            // The only scorecard may be named on another sheet (a cover page); looked at in
-            // name order, so the order of the sheets never changes the answer.
-            let mut others: Vec<&SheetData> =
-                (0..sheets.len()).filter(|j| sheets[*j].name != META_SHEET && !card_sheets.contains(j)).map(|j| &sheets[j]).collect();
-            others.sort_by(|a, b| a.name.cmp(&b.name));
-            for other in others {
-                if center.is_some() && county.is_some() {
-                    break;
-                }
-                let (c, k) = scorecard::labels(&other.range, 0..other.range.height());
-                center = center.or(c);
-                county = county.or(k);
-            }
-        }
-        card.center = match center {
-            Some(c) => c,
-            None if scorecard::names_a_unit(&sheet.name) => {
-                let name = squash(&sheet.name);
-                card.warnings.push(("name-from-sheet".into(), format!("表中没有“被考核单位”等单位名称，已按工作表名称“{name}”作为单位名称")));
-                name
-            }
-            None => {
-                let name = if several { format!("{stem}·{}", squash(&sheet.name)) } else { stem.clone() };
-                card.warnings.push(("name-from-file".into(), format!("表中没有“被考核单位”等单位名称，工作表名称也不是单位名称，已按“{name}”作为单位名称；请在表头写明“被考核单位：……”")));
-                name
-            }
+        let others: Vec<&SheetData> = match several {
+            true => Vec::new(),
+            false => (0..sheets.len()).filter(|j| sheets[*j].name != META_SHEET && !card_sheets.contains(j)).map(|j| &sheets[j]).collect(),
         };
-        card.county = county
-            .or_else(|| county_from_name(&card.center))
-            .or_else(|| county_from_name(&squash(&sheet.name)))
-            .unwrap_or_default();
+        let fallback = if several { format!("{stem}·{}", squash(&sheet.name)) } else { stem.clone() };
+        (card.center, card.county) = unit_names(sheet, rows, others, &fallback, &mut card.warnings);
         if card.hidden {
             card.warnings.push(("hidden-sheet".into(), format!("工作表“{}”是隐藏的，其中的评分表也已评分；如不需要，请删除该工作表", clip(&card.sheet, 31))));
         }
         book.cards.push(card);
     }
     Ok(book)
+}
+
+/// A scorecard's (unit, county): from labels on its `rows` of `sheet`, else (the
+/// workbook's only scorecard) on the `others` sheets, looked at in name order so
+/// the order of the sheets never changes the answer; else the sheet's name when
+/// it names a unit, else `fallback` (from the file's name), with a warning.
+fn unit_names(sheet: &SheetData, rows: std::ops::Range<usize>, mut others: Vec<&SheetData>, fallback: &str, warnings: &mut Vec<(String, String)>) -> (String, String) {
+    let (mut center, mut county) = scorecard::labels(&sheet.range, rows);
+    others.sort_by(|a, b| a.name.cmp(&b.name));
+    for other in others {
+        if center.is_some() && county.is_some() {
+            break;
+        }
+        let (c, k) = scorecard::labels(&other.range, 0..other.range.height());
+        center = center.or(c);
+        county = county.or(k);
+    }
+    let center = match center {
+        Some(c) => c,
+        None if scorecard::names_a_unit(&sheet.name) => {
+            let name = squash(&sheet.name);
+            warnings.push(("name-from-sheet".into(), format!("表中没有“被考核单位”等单位名称，已按工作表名称“{name}”作为单位名称")));
+            name
+        }
+        None => {
+            warnings.push((
+                "name-from-file".into(),
+                format!("表中没有“被考核单位”等单位名称，工作表名称也不是单位名称，已按“{fallback}”作为单位名称；请在表头写明“被考核单位：……”"),
+            ));
+            fallback.to_string()
+        }
+    };
+    let county = county.or_else(|| county_from_name(&center)).or_else(|| county_from_name(&squash(&sheet.name))).unwrap_or_default();
+    (center, county)
 }
 
 fn load_sheets(book: &mut Sheets<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<Vec<SheetData>, ReadError> {

@@ -242,8 +242,8 @@ fn header(row: &[Data]) -> Result<Header, bool> {
 fn sub_header(row: &[Data], h: &Header) -> Option<Header> {
     const INSPECTORS: &[&str] = &["检查组", "考核组", "检查", "考核", "复核", "市局", "督导组"];
     let (mut score, mut self_score) = (None, None);
-    for c in h.score..(h.score + 3).min(row.len()) {
-        let Data::String(t) = &row[c] else { continue };
+    for (c, d) in row.iter().enumerate().skip(h.score).take(3) {
+        let Data::String(t) = d else { continue };
         let t = squash(t);
         match words::role_of_squashed(&t) {
             Some(Role::SelfScore) => {
