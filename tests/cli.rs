@@ -347,3 +347,70 @@ fn a_reader_that_stops_early_does_not_crash_kaohe() {
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert!(String::from_utf8_lossy(&first).starts_with('{'));
 }
+
+/// `bytes` (a zip) with the text of `part` changed by `f`, every other part copied.
+fn edit_part(bytes: &[u8], part: &str, f: impl Fn(String) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut file = src.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        if name == part {
+            data = f(String::from_utf8(data).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_summary_edited_since_kaohe_wrote_it_is_kept_unless_forced() {
+    use kaohe::output::{Owner, summary_owner};
+    let dir = tempfile::tempdir().unwrap();
+    let input = samples().join("沁县.xlsx");
+    let out = dir.path().join("统计表.xlsx");
+    assert_eq!(kaohe(&["score", s(&input), "-o", s(&out)]).status.code(), Some(0));
+    assert_eq!(summary_owner(&out), Owner::Kaohe);
+    // Unedited: the next run replaces it.
+    assert_eq!(kaohe(&["score", s(&input), "-o", s(&out)]).status.code(), Some(0), "an unedited summary is replaced");
+    assert_eq!(summary_owner(&out), Owner::Kaohe);
+
+    // A clerk types a remark into 统计表 and saves: the file is theirs now.
+    let mine = std::fs::read(&out).unwrap();
+    let edited = edit_part(&mine, "xl/worksheets/sheet1.xml", |xml| {
+        let at = xml.find("</sheetData>").unwrap();
+        format!("{}<row r=\"40\"><c r=\"A40\" t=\"inlineStr\"><is><t>已核对，张三</t></is></c></row>{}", &xml[..at], &xml[at..])
+    });
+    std::fs::write(&out, &edited).unwrap();
+    assert_eq!(summary_owner(&out), Owner::EditedSince);
+    let o = kaohe(&["score", s(&input), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("edited") && stderr.contains("--force"), "{stderr}");
+    assert_eq!(std::fs::read(&out).unwrap(), edited, "the clerk's edit is kept");
+    // A digest copied along with the category into another file does not make it kaohe's either.
+    let forged = edit_part(&mine, "xl/worksheets/sheet2.xml", |xml| xml.replace("沁县", "某县"));
+    std::fs::write(&out, &forged).unwrap();
+    assert_eq!(summary_owner(&out), Owner::EditedSince);
+    // --force replaces it, and the new file is kaohe's again.
+    assert_eq!(kaohe(&["score", s(&input), "-o", s(&out), "--force"]).status.code(), Some(0));
+    assert_eq!(std::fs::read(&out).unwrap(), mine);
+    assert_eq!(summary_owner(&out), Owner::Kaohe);
+
+    // The comparison and the provincial workbook are sealed the same way.
+    let cmp = dir.path().join("对比.xlsx");
+    assert_eq!(kaohe(&["compare", "--rubric", "changzhi-2023", "--rubric", "changzhi-2024-example", s(&input), "-o", s(&cmp)]).status.code(), Some(0));
+    assert_eq!(summary_owner(&cmp), Owner::Kaohe);
+    let prov = dir.path().join("全省.xlsx");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/province/province.toml");
+    assert_eq!(kaohe(&["province", s(&manifest), "-o", s(&prov)]).status.code(), Some(0));
+    assert_eq!(summary_owner(&prov), Owner::Kaohe);
+    // A template is never a summary kaohe may replace.
+    let t = dir.path().join("t.xlsx");
+    assert_eq!(kaohe(&["template", "--center", "沁县退役军人服务中心", "-o", s(&t)]).status.code(), Some(0));
+    assert_eq!(summary_owner(&t), Owner::Other);
+}

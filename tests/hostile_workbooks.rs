@@ -193,3 +193,106 @@ fn a_shared_string_count_that_lies_is_a_finding_not_an_abort() {
     assert!(r.ok(), "{:#?}", r.findings);
     assert_eq!(r.assessment.as_ref().unwrap().total, common::score_one(rubric(), &write(dir.path(), "plain.xlsx", &filled())).assessment.unwrap().total);
 }
+
+/// An .xls (a compound file with a BIFF8 Workbook stream) whose globals hold a
+/// FILEPASS record: what Excel writes for a workbook with an open password.
+fn encrypted_xls() -> Vec<u8> {
+    let record = |typ: u16, data: &[u8]| -> Vec<u8> {
+        let mut r = typ.to_le_bytes().to_vec();
+        r.extend((data.len() as u16).to_le_bytes());
+        r.extend(data);
+        r
+    };
+    let mut stream = record(0x0809, &[0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // BOF, BIFF8 globals
+    let mut filepass = vec![0x01, 0x00, 0x01, 0x00, 0x01, 0x00]; // RC4
+    filepass.extend([0x5Au8; 48]);
+    stream.extend(record(0x002F, &filepass));
+    stream.extend(record(0x000A, &[])); // EOF
+    let mut cfb = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    cfb.create_stream("Workbook").unwrap().write_all(&stream).unwrap();
+    cfb.flush().unwrap();
+    cfb.into_inner().into_inner()
+}
+
+/// An ODS whose manifest says its content is encrypted (what LibreOffice writes with a password).
+fn encrypted_ods() -> Vec<u8> {
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml" manifest:size="1000"><manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="AAAA"/><manifest:key-derivation manifest:key-derivation-name="PBKDF2" manifest:iteration-count="1024" manifest:salt="AAAA"/></manifest:encryption-data></manifest:file-entry></manifest:manifest>"#;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("mimetype", stored).unwrap();
+    z.write_all(b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
+    z.start_file("META-INF/manifest.xml", stored).unwrap();
+    z.write_all(manifest.as_bytes()).unwrap();
+    z.start_file("content.xml", stored).unwrap();
+    z.write_all(&[0x8Fu8; 1000]).unwrap(); // ciphertext
+    z.finish().unwrap().into_inner()
+}
+
+#[test]
+fn password_protected_xls_and_ods_are_encrypted_not_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [("locked.xls", encrypted_xls()), ("locked.ods", encrypted_ods())] {
+        let r = common::score_one(rubric(), &write(dir.path(), name, &bytes));
+        let (code, msg) = only_error(&r);
+        assert_eq!(code, "encrypted", "{name}: {msg}");
+        assert!(msg.contains("密码"), "{msg}");
+    }
+}
+
+#[test]
+fn an_ods_with_its_mimetype_entry_last_is_read_as_ods() {
+    let dir = tempfile::tempdir().unwrap();
+    let info = &rubric().info;
+    let ods = common::handmade_ods(info, "评分表", &[("被考核单位：", "沁县退役军人服务中心")], &common::full_marks(info));
+    // Re-pack with the mimetype entry moved to the end (some tools write it so).
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(&ods[..])).unwrap();
+    let mut entries: Vec<(String, Vec<u8>)> = (0..src.len())
+        .map(|i| {
+            let mut f = src.by_index(i).unwrap();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+            (f.name().unwrap().to_string(), data)
+        })
+        .collect();
+    entries.rotate_left(1);
+    assert_eq!(entries.last().unwrap().0, "mimetype");
+    let refs: Vec<(&str, &[u8])> = entries.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let r = common::score_one(rubric(), &write(dir.path(), "late.ods", &zip_with(&refs)));
+    assert!(r.ok(), "{:#?}", r.findings);
+    assert_eq!(r.assessment.unwrap().total, 100.0);
+}
+
+#[test]
+fn excel_2_to_4_files_are_an_old_format_not_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    // BOF records of BIFF2, BIFF3 and BIFF4 worksheets, then a few bytes of the file.
+    for bof in [[0x09u8, 0x00, 0x04, 0x00, 0x02, 0x00, 0x10, 0x00], [0x09, 0x02, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00], [0x09, 0x04, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00]] {
+        let mut bytes = bof.to_vec();
+        bytes.extend([0x0A, 0x00, 0x00, 0x00]); // EOF
+        let r = common::score_one(rubric(), &write(dir.path(), "old.xls", &bytes));
+        let (code, msg) = only_error(&r);
+        assert_eq!(code, "old-format");
+        assert!(msg.contains("Excel 2.x–4.0") && msg.contains("另存为 .xlsx"), "{msg}");
+    }
+}
+
+#[test]
+fn messages_are_chinese_and_the_parsers_words_go_in_detail() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = filled();
+    let cut = write(dir.path(), "cut.xlsx", &full[..full.len() / 2]);
+    let damaged = write(dir.path(), "damaged.xls", &{
+        let mut b = encrypted_xls();
+        b.truncate(1536); // the directory sector is gone
+        b
+    });
+    for p in [cut, damaged] {
+        let r = common::score_one(rubric(), &p);
+        let f = r.findings.iter().find(|f| f.severity == Severity::Error).unwrap();
+        assert_eq!(f.code, "unreadable", "{}", p.display());
+        let latin = f.message.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>();
+        assert!(["", "ExcelWPS", "xlsxExcelWPS", "xlsExcelWPS"].contains(&latin.as_str()), "{}: {}", p.display(), f.message);
+        assert!(f.detail.as_deref().is_some_and(|d| !d.is_empty()), "the parser's text is kept: {:?}", f.detail);
+    }
+}

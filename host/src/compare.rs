@@ -255,6 +255,7 @@ fn convert(card: &Scorecard, conversions: &[(String, Conversion)]) -> (Scorecard
                     cell: Some(row.cell()),
                     item: Some(id.clone()),
                     message: format!("序号 {id} 的得分 {} {}为 {}", fmt_points(v), how, fmt_points(nv)),
+                    detail: None,
                 });
             }
         }
@@ -351,7 +352,7 @@ pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &
 
     let scoped = pairs.iter().flat_map(|p| [(ia.id.as_str(), &p.a), (ib.id.as_str(), &p.b)]);
     findings_sheet(book.add_worksheet(), "问题清单", scoped, &f)?;
-    Ok(book.save_to_buffer()?)
+    crate::output::save_summary(&mut book)
 }
 
 /// The comparison as JSON.

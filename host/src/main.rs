@@ -430,11 +430,22 @@ fn check_output(out: &Path, inputs: &[PathBuf], force: bool) -> Result<()> {
     if inputs.iter().any(|i| same(out, i)) {
         return Err(usage(format!("{} is one of the inputs; write the summary somewhere else", out.display())));
     }
-    if out.exists() && !force && !output::is_kaohe_summary(out) {
-        return Err(usage(format!(
-            "{} exists and is not a summary kaohe wrote; choose another name or pass --force to overwrite it",
-            out.display()
-        )));
+    if out.exists() && !force {
+        match output::summary_owner(out) {
+            output::Owner::Kaohe => {}
+            output::Owner::EditedSince => {
+                return Err(usage(format!(
+                    "{} is a summary kaohe wrote, but it has been edited or saved again since (a clerk's remarks?); it is kept: choose another name or pass --force to replace it",
+                    out.display()
+                )));
+            }
+            output::Owner::Other => {
+                return Err(usage(format!(
+                    "{} exists and is not a summary kaohe wrote; choose another name or pass --force to overwrite it",
+                    out.display()
+                )));
+            }
+        }
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Writing outputs safely: atomically, never over an input, reproducibly.
+//! Writing outputs safely: atomically, never over an input or a clerk's edits,
+//! reproducibly.
 //!
 //! ```no_run
 //! kaohe::output::write_atomic(std::path::Path::new("summary.xlsx"), b"bytes")?;
@@ -47,6 +48,9 @@ fn write_via_temp(path: &Path, bytes: &[u8], no_clobber: bool) -> Result<()> {
     } else {
         tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     }
+    // The rename is durable only once the folder's entry is on disk too.
+    #[cfg(unix)]
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).with_context(|| format!("cannot sync the folder {}", dir.display()))?;
     Ok(())
 }
 
@@ -68,20 +72,110 @@ impl Kind {
     }
 }
 
+/// The custom document property in which a summary records the SHA-256 of its
+/// own content (every part of the package but `docProps/`).
+const DIGEST_PROPERTY: &str = "kaohe-content-sha256";
+
+/// What the digest reads before [`seal`] fills it in: 64 characters, as the digest.
+const UNSEALED: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
 /// Document properties with a fixed creation date, so the same inputs give
-/// byte-identical workbooks, and the kind of workbook in its category.
+/// byte-identical workbooks, and the kind of workbook in its category; a
+/// summary also gets the (unsealed) digest property that [`seal`] fills in.
 pub fn properties(title: &str, kind: Kind) -> DocProperties {
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1).expect("valid date");
-    DocProperties::new().set_title(title).set_author("kaohe").set_category(kind.tag()).set_creation_datetime(&fixed)
+    let p = DocProperties::new().set_title(title).set_author("kaohe").set_category(kind.tag()).set_creation_datetime(&fixed);
+    match kind {
+        Kind::Summary => p.set_custom_property(DIGEST_PROPERTY, UNSEALED),
+        Kind::Template => p,
+    }
 }
 
-/// Whether `path` is a summary kaohe wrote (its document category says so).
-/// Any other existing file is not overwritten without `--force`.
-pub fn is_kaohe_summary(path: &Path) -> bool {
-    let Ok(file) = std::fs::File::open(path) else { return false };
-    let Ok(mut zip) = zip::ZipArchive::new(file) else { return false };
-    let Ok(mut core) = zip.by_name("docProps/core.xml") else { return false };
-    let mut xml = String::new();
-    std::io::Read::read_to_string(&mut std::io::Read::take(&mut core, 64 << 10), &mut xml).is_ok()
-        && xml.contains(&format!("<cp:category>{}</cp:category>", Kind::Summary.tag()))
+/// Save a summary workbook (made with [`properties`] of [`Kind::Summary`]) and [`seal`] it.
+pub fn save_summary(book: &mut rust_xlsxwriter::Workbook) -> Result<Vec<u8>> {
+    seal(&book.save_to_buffer()?)
+}
+
+/// Record in a summary's custom properties the SHA-256 of its own content, so
+/// that kaohe later knows whether the file is still what it wrote (see
+/// [`summary_owner`]). Every other part is copied unchanged.
+pub fn seal(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    let digest = content_digest(&mut zip)?;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let name = zip.by_index_raw(i)?.name()?.to_string();
+        if name != "docProps/custom.xml" {
+            out.raw_copy_file(zip.by_index_raw(i)?)?;
+            continue;
+        }
+        let mut entry = zip.by_index(i)?;
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut xml)?;
+        anyhow::ensure!(xml.contains(UNSEALED), "the summary has no digest property to seal");
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(entry.last_modified().unwrap_or_default());
+        drop(entry);
+        out.start_file(name, options)?;
+        out.write_all(xml.replacen(UNSEALED, &digest, 1).as_bytes())?;
+    }
+    Ok(out.finish()?.into_inner())
+}
+
+/// SHA-256 over every part but `docProps/` (name, size, content, in name order).
+fn content_digest<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut names: Vec<String> = zip.file_names().filter_map(|n| n.ok().map(|n| n.to_string())).filter(|n| !n.starts_with("docProps/")).collect();
+    names.sort();
+    let mut hash = Sha256::new();
+    let mut buf = Vec::new();
+    for name in names {
+        buf.clear();
+        // A summary is kaohe's own output, but the file on disk may be anything: read with a cap.
+        std::io::Read::read_to_end(&mut std::io::Read::take(zip.by_name(&name)?, 256 << 20), &mut buf)?;
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        hash.update((buf.len() as u64).to_le_bytes());
+        hash.update(&buf);
+    }
+    Ok(crate::runtime::hex(&hash.finalize()))
+}
+
+/// Whose an existing output file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A summary kaohe wrote, unchanged since: it may be replaced.
+    Kaohe,
+    /// A summary kaohe wrote that has been edited (or re-saved) since: kept unless `--force`.
+    EditedSince,
+    /// Anything else: kept unless `--force`.
+    Other,
+}
+
+/// Whether `path` is a summary kaohe wrote and nobody changed since: its
+/// document category says kaohe wrote it, and the digest it records matches
+/// its content. A remark added in Excel, WPS or LibreOffice (or merely saving
+/// it there) changes the content, and the file is the clerk's from then on.
+pub fn summary_owner(path: &Path) -> Owner {
+    let Ok(file) = std::fs::File::open(path) else { return Owner::Other };
+    let Ok(mut zip) = zip::ZipArchive::new(file) else { return Owner::Other };
+    let part = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| -> Option<String> {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut std::io::Read::take(zip.by_name(name).ok()?, 64 << 10), &mut xml).ok()?;
+        Some(xml)
+    };
+    let ours = part(&mut zip, "docProps/core.xml").is_some_and(|xml| xml.contains(&format!("<cp:category>{}</cp:category>", Kind::Summary.tag())));
+    if !ours {
+        return Owner::Other;
+    }
+    let recorded = part(&mut zip, "docProps/custom.xml").and_then(|xml| {
+        let at = xml.find(&format!("name=\"{DIGEST_PROPERTY}\""))?;
+        let value = xml[at..].split("<vt:lpwstr>").nth(1)?.split("</vt:lpwstr>").next()?;
+        Some(value.to_string())
+    });
+    match (recorded, content_digest(&mut zip)) {
+        (Some(r), Ok(d)) if r == d => Owner::Kaohe,
+        _ => Owner::EditedSince,
+    }
 }

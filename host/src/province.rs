@@ -256,7 +256,7 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
     }
     let all = cities.iter().flat_map(|c| c.problems.iter().chain(&c.results).map(move |r| (c.name.as_str(), r)));
     findings_sheet(book.add_worksheet_with_constant_memory()?, "问题清单", all, &f)?;
-    Ok(book.save_to_buffer()?)
+    crate::output::save_summary(&mut book)
 }
 
 /// Summary numbers of one city: units (each unit once), where they stand, totals.

@@ -153,7 +153,7 @@ impl<'a> Writer<'a> {
             self.rubrics.iter().zip(&per_rubric).enumerate().filter(|(k, (_, t))| *k == 0 || t.units > 0).map(|(_, (r, t))| (*r, t.units)).collect();
         attachment2_notes(self.book.worksheet_from_index(0)?, stat_row, &used, &tally, f)?;
         findings_tail(self.book.worksheet_from_index(1 + n)?, findings_row, f)?;
-        Ok(self.book.save_to_buffer()?)
+        crate::output::save_summary(&mut self.book)
     }
 }
 
@@ -339,10 +339,10 @@ pub(crate) fn findings_sheet<'a>(
 
 fn findings_head(ws: &mut Worksheet, name: &str, f: &Formats) -> Result<()> {
     ws.set_name(name)?;
-    for (c, w) in [30.0, 10.0, 8.0, 8.0, 6.0, 16.0, 70.0, 12.0].iter().enumerate() {
+    for (c, w) in [30.0, 10.0, 8.0, 8.0, 6.0, 16.0, 70.0, 12.0, 30.0].iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
-    for (c, h) in ["文件", "工作表", "单元格", "序号", "级别", "代码", "说明", "范围"].iter().enumerate() {
+    for (c, h) in ["文件", "工作表", "单元格", "序号", "级别", "代码", "说明", "范围", "详情"].iter().enumerate() {
         ws.write_with_format(0, c as u16, *h, &f.header)?;
     }
     ws.set_freeze_panes(1, 0)?;
@@ -370,6 +370,7 @@ fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, r: &UnitResult, 
             ws.set_row_height(row, 15.0 * lines as f64)?;
         }
         ws.write_with_format(row, 7, scope, &f.text)?;
+        ws.write_with_format(row, 8, x.detail.as_deref().unwrap_or(""), &f.note)?;
         row += 1;
     }
     Ok(row)
@@ -377,7 +378,7 @@ fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, r: &UnitResult, 
 
 fn findings_tail(ws: &mut Worksheet, row: u32, f: &Formats) -> Result<()> {
     if row == 1 {
-        ws.merge_range(1, 0, 1, 7, "未发现问题", &f.text)?;
+        ws.merge_range(1, 0, 1, 8, "未发现问题", &f.text)?;
     }
     Ok(())
 }

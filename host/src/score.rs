@@ -59,13 +59,22 @@ pub struct Finding {
     pub cell: Option<String>,
     /// Item or sub-rule id, e.g. `4`, `65.3`.
     pub item: Option<String>,
+    /// What to do, in Chinese.
     pub message: String,
+    /// What the parser or the system said, in its own words (often English), for a technician.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Finding {
     /// A finding about a whole file (no sheet, cell or item).
     pub fn file(severity: Severity, code: &str, message: impl Into<String>) -> Self {
-        Finding { severity, code: code.into(), sheet: None, cell: None, item: None, message: message.into() }
+        Finding { severity, code: code.into(), sheet: None, cell: None, item: None, message: message.into(), detail: None }
+    }
+
+    /// A finding about a whole file that could not be read.
+    pub fn read_error(e: workbook::ReadError) -> Self {
+        Finding { detail: e.detail, ..Finding::file(Severity::Error, e.code, e.message) }
     }
 }
 
@@ -350,14 +359,18 @@ pub fn read_workbook(path: &Path) -> ReadWorkbook {
     let bytes = match workbook::read_file(path, &workbook::ReadLimits::default()) {
         Ok(b) => b,
         Err(e) => {
-            result.findings.push(Finding::file(Severity::Error, e.code, e.message));
+            result.findings.push(Finding::read_error(e));
             return ReadWorkbook { result, cards: vec![] };
         }
     };
     result.input_sha256 = Some(hex(&Sha256::digest(&bytes)));
     // calamine should not panic, but a hostile file must not take the batch down if it does.
     let read = std::panic::catch_unwind(|| workbook::read_bytes(&bytes, path)).unwrap_or_else(|_| {
-        Err(workbook::ReadError { code: "unreadable", message: "读取时工作簿解析器出错，文件可能已损坏；请用 Excel 或 WPS 另存后再试".into() })
+        Err(workbook::ReadError {
+            code: "unreadable",
+            message: "读取时工作簿解析器出错，文件可能已损坏；请用 Excel 或 WPS 另存后再试".into(),
+            detail: Some("the workbook parser panicked".into()),
+        })
     });
     match read {
         Ok(book) => {
@@ -367,7 +380,7 @@ pub fn read_workbook(path: &Path) -> ReadWorkbook {
             ReadWorkbook { result, cards: book.cards }
         }
         Err(e) => {
-            result.findings.push(Finding::file(Severity::Error, e.code, e.message));
+            result.findings.push(Finding::read_error(e));
             ReadWorkbook { result, cards: vec![] }
         }
     }
@@ -409,6 +422,7 @@ impl Sources<'_> {
             cell: self.rows.get(item).map(ScoreRow::cell),
             item: (!item.is_empty()).then(|| item.to_string()),
             message,
+            detail: None,
         }
     }
 }

@@ -161,6 +161,7 @@ fn match_roster(results: &mut [UnitResult], roster: &Roster) -> Vec<UnitResult> 
                 cell: Some(e.cell.clone()),
                 item: None,
                 message: format!("名册中的“{} {}”没有提交评分表：所给的工作簿中找不到这个单位", e.county, e.name),
+                detail: None,
             }],
         })
         .collect()

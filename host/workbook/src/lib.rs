@@ -119,11 +119,14 @@ fn blank(rows: &BTreeMap<String, ScoreRow>) -> bool {
     rows.values().all(|r| matches!(r.value, Raw::Empty) || r.value == Raw::Number(0.0))
 }
 
-/// Why a workbook could not be read; the message tells the clerk what to do.
+/// Why a workbook could not be read; the message (in Chinese) tells the clerk
+/// what to do, and `detail` keeps what the parser or the system said, if anything.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadError {
     pub code: &'static str,
     pub message: String,
+    /// The parser's or the operating system's own words (often English), for a technician.
+    pub detail: Option<String>,
 }
 
 impl std::fmt::Display for ReadError {
@@ -135,7 +138,18 @@ impl std::fmt::Display for ReadError {
 impl std::error::Error for ReadError {}
 
 fn fail(code: &'static str, message: impl Into<String>) -> ReadError {
-    ReadError { code, message: message.into() }
+    ReadError { code, message: message.into(), detail: None }
+}
+
+/// [`fail`] keeping the underlying error's own text as the detail.
+fn fail_with(code: &'static str, message: impl Into<String>, detail: impl std::fmt::Display) -> ReadError {
+    ReadError { code, message: message.into(), detail: Some(clip(&detail.to_string(), 300)) }
+}
+
+const ENCRYPTED: &str = "工作簿设置了打开密码，无法读取。请在 Excel 或 WPS 中取消密码后另存再试";
+
+fn encrypted() -> ReadError {
+    fail("encrypted", ENCRYPTED)
 }
 
 /// Limits checked before and while parsing, so a hostile file is refused quickly.
@@ -176,7 +190,7 @@ pub fn read(path: &Path) -> Result<Workbook, ReadError> {
 
 /// Read a file's bytes, refusing one larger than the limit without reading it.
 pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError> {
-    let meta = std::fs::metadata(path).map_err(|e| fail("unreadable", format!("无法读取文件：{e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| fail_with("unreadable", "无法读取文件（不存在、没有权限或正被占用）", e))?;
     if meta.is_dir() {
         return Err(fail("unreadable", "这是一个文件夹，不是工作簿"));
     }
@@ -190,7 +204,7 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError>
             ),
         ));
     }
-    std::fs::read(path).map_err(|e| fail("unreadable", format!("无法读取文件：{e}")))
+    std::fs::read(path).map_err(|e| fail_with("unreadable", "无法读取文件（不存在、没有权限或正被占用）", e))
 }
 
 /// One sheet's cells, and the cells holding a formula without a saved result.
@@ -341,9 +355,7 @@ fn load_sheets(book: &mut Sheets<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
         .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
         .collect();
-    let unreadable = |name: &str, e: String| {
-        fail("unreadable", format!("工作表“{name}”无法读取（{}），请用 Excel 或 WPS 打开后另存为 .xlsx 再试", clip(&e, 200)))
-    };
+    let unreadable = |name: &str, e: String| fail_with("unreadable", format!("工作表“{}”无法读取，请用 Excel 或 WPS 打开后另存为 .xlsx 再试", clip(name, 31)), e);
     let mut out = Vec::new();
     for (name, visible) in meta {
         let mut uncached = std::collections::HashSet::new();
@@ -401,15 +413,14 @@ fn check_area(cells: impl Iterator<Item = (u32, u32)>, name: &str, limits: &Read
 
 /// Check a zip container's directory (no inflating): entry count, declared sizes, ratios.
 fn check_zip<'a>(bytes: &'a [u8], limits: &ReadLimits) -> Result<zip::ZipArchive<Cursor<&'a [u8]>>, ReadError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
-        fail("unreadable", format!("文件已损坏（压缩包不完整：{e}），可能没有保存完或传输中断；请向填报人索取完整的文件"))
-    })?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| fail_with("unreadable", "文件已损坏（压缩包不完整），可能没有保存完或传输中断；请向填报人索取完整的文件", e))?;
     if zip.len() > limits.max_zip_entries {
         return Err(fail("zip-bomb", format!("工作簿内含 {} 个部件，超过上限 {}，已拒绝读取", zip.len(), limits.max_zip_entries)));
     }
     let mut total = 0u64;
     for i in 0..zip.len() {
-        let entry = zip.by_index_raw(i).map_err(|e| fail("unreadable", format!("文件已损坏（{e}），请向填报人索取完整的文件")))?;
+        let entry = zip.by_index_raw(i).map_err(|e| fail_with("unreadable", "文件已损坏，请向填报人索取完整的文件", e))?;
         let (size, packed) = (entry.size(), entry.compressed_size().max(1));
         total = total.saturating_add(size);
         if size > 16 << 20 && size / packed > limits.max_ratio {
@@ -432,9 +443,7 @@ fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Ve
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let cursor = || Cursor::new(bytes);
-    let err = |e: String| {
-        fail("unreadable", format!("文件已损坏或不是有效的 {ext} 工作簿（{}），请用 Excel 或 WPS 打开后重新保存", clip(&e, 200)))
-    };
+    let err = |e: String| fail_with("unreadable", format!("文件已损坏或不是有效的 {ext} 工作簿，请用 Excel 或 WPS 打开后重新保存"), e);
     let mismatch = |actual: &str| {
         (
             "file-type-mismatch".to_string(),
@@ -443,36 +452,68 @@ fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Ve
     };
     if bytes.starts_with(CFB) {
         if contains_utf16(bytes, "EncryptedPackage") {
-            return Err(fail("encrypted", "工作簿设置了打开密码，无法读取。请在 Excel 或 WPS 中取消密码后另存再试"));
+            return Err(encrypted());
         }
         if ext != "xls" {
             warnings.push(mismatch(".xls"));
         }
-        return load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xls).map_err(|e| err(e.to_string()))?, limits);
+        let book = calamine::open_workbook_from_rs(cursor()).map_err(|e| match e {
+            calamine::XlsError::Password => encrypted(),
+            e => err(e.to_string()),
+        });
+        return load_sheets(&mut Sheets::Xls(book?), limits);
+    }
+    if is_old_biff(bytes) {
+        return Err(fail("old-format", "这是 Excel 2.x–4.0 格式的旧文件，无法读取。请在 Excel 或 WPS 中打开，另存为 .xlsx 后再试"));
     }
     if !bytes.starts_with(ZIP) {
         return Err(fail("not-a-workbook", "这不是 Excel/WPS/ODS 工作簿文件，请确认文件类型"));
     }
     let mut zip = check_zip(bytes, limits)?;
-    // An ODS file starts with a stored "mimetype" entry naming its type.
-    let is_ods = bytes.get(30..38) == Some(b"mimetype") && bytes.get(38..).is_some_and(|b| b.starts_with(ODS_MIME));
-    match (ext.as_str(), is_ods) {
-        ("xls", _) => warnings.push(mismatch(if is_ods { ".ods" } else { ".xlsx" })),
-        ("ods", false) => warnings.push(mismatch(".xlsx")),
-        ("xlsx" | "xlsm" | "xlsb", true) => warnings.push(mismatch(".ods")),
+    // The container by its content, not by the order of its entries: an ODS names
+    // its type in a "mimetype" entry (wherever it is), an xlsb has a binary workbook.
+    let is_ods = zip_entry_starts_with(&mut zip, "mimetype", ODS_MIME);
+    let is_xlsb = !is_ods && zip.index_for_name("xl/workbook.bin").is_some();
+    match (ext.as_str(), is_ods, is_xlsb) {
+        ("xls", _, _) => warnings.push(mismatch(if is_ods { ".ods" } else if is_xlsb { ".xlsb" } else { ".xlsx" })),
+        ("ods", false, _) => warnings.push(mismatch(if is_xlsb { ".xlsb" } else { ".xlsx" })),
+        ("xlsx" | "xlsm" | "xlsb", true, _) => warnings.push(mismatch(".ods")),
+        ("xlsx" | "xlsm", false, true) => warnings.push(mismatch(".xlsb")),
+        ("xlsb", false, false) => warnings.push(mismatch(".xlsx")),
         _ => {}
     }
     if is_ods {
-        return load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Ods).map_err(|e| err(e.to_string()))?, limits);
+        let book = calamine::open_workbook_from_rs(cursor()).map_err(|e| match e {
+            calamine::OdsError::Password => encrypted(),
+            e => err(e.to_string()),
+        });
+        return load_sheets(&mut Sheets::Ods(book?), limits);
     }
-    if ext == "xlsb" {
-        return load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsb).map_err(|e| err(e.to_string()))?, limits);
+    if is_xlsb {
+        let book = calamine::open_workbook_from_rs(cursor()).map_err(|e| match e {
+            calamine::XlsbError::Password => encrypted(),
+            e => err(e.to_string()),
+        });
+        return load_sheets(&mut Sheets::Xlsb(book?), limits);
     }
     if fast && let Some(sheets) = fast_xlsx::read(bytes, &mut zip, limits) {
         return sheets;
     }
     check_shared_string_count(&mut zip, limits)?;
     load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsx).map_err(|e| err(e.to_string()))?, limits)
+}
+
+/// Whether the zip entry `name` exists and its content starts with `prefix` (read with a cap).
+fn zip_entry_starts_with(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, prefix: &[u8]) -> bool {
+    let Ok(entry) = zip.by_name(name) else { return false };
+    let mut head = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(entry, prefix.len() as u64), &mut head).is_ok() && head == prefix
+}
+
+/// Excel 2.x–4.0 files (BIFF2–4) are a bare stream of records, not a compound
+/// file, starting with their BOF record: 0x0009, 0x0209 or 0x0409.
+fn is_old_biff(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x09, 0x00 | 0x02 | 0x04, len, 0x00, ..] if (4..=16).contains(len))
 }
 
 /// calamine reserves room for as many shared strings as the table's
