@@ -367,6 +367,9 @@ fn typed_totals_are_checked_never_trusted() {
     // Typed as text that agrees: still no finding about it.
     l.total = Some(Cell::Text("99分".into()));
     assert!(score(&l).findings.is_empty());
+    // The right number with the wrong sign is wrong (only points taken off may be typed either way).
+    l.total = Some(Cell::Num(-99.0));
+    assert!(score(&l).findings.iter().any(|f| f.code == "typed-total-differs"), "-99 is not 99");
     // A wrong 小计 of 组织领导 (31 − 1 = 30).
     l.total = None;
     l.subtotals = vec![("组织领导".into(), Cell::Num(31.0))];

@@ -715,6 +715,7 @@ fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Assessment, s
     for t in &card.totals {
         // A category named in the row's words (the longest, so 特别考核项 wins over a shorter name in it).
         let category = info.categories.iter().filter(|c| t.label.contains(&workbook::squash(&c.name))).max_by_key(|c| c.name.len());
+        // The items the row sums, and what to call it.
         let (items, what): (Vec<&Item>, String) = match (category, t.kind) {
             (Some(c), _) => {
                 // A heading that names a category with its maximum beside it is its 分值, not a subtotal.
@@ -723,7 +724,7 @@ fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Assessment, s
                 }
                 (info.items.iter().filter(|i| i.category == c.name).collect(), format!("“{}”小计", c.name))
             }
-            (None, TotalKind::Total) => (Vec::new(), "总分".into()),
+            (None, TotalKind::Total) => (info.items.iter().collect(), "总分".into()),
             (None, TotalKind::Subtotal) => {
                 let mut seen: Vec<&Item> = Vec::new();
                 for id in card.order.get(t.from..t.to).unwrap_or(&[]) {
@@ -742,12 +743,12 @@ fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Assessment, s
             }
             (None, TotalKind::Other) => continue,
         };
-        let computed = match t.kind {
-            TotalKind::Total if category.is_none() => a.total,
-            _ if items.is_empty() => continue,
-            _ => kaohe_engine::tidy(items.iter().filter_map(|i| points(&i.id)).sum::<f64>()),
+        let computed = if category.is_none() && t.kind == TotalKind::Total {
+            a.total
+        } else {
+            kaohe_engine::tidy(items.iter().filter_map(|i| points(&i.id)).sum::<f64>())
         };
-        // Points taken off may be typed either way round.
+        // Points taken off (a row of deduction items only) may be typed either way round.
         let either_sign = items.iter().all(|i| deduction(i));
         let off = |x: f64| (t.value - x).abs();
         let diff = if either_sign { off(computed).min(off(-computed)) } else { off(computed) };
