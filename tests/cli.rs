@@ -2,6 +2,8 @@
 //! layout, `--json`, exit codes, rubric loading, and outputs that never
 //! overwrite inputs.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -348,25 +350,6 @@ fn a_reader_that_stops_early_does_not_crash_kaohe() {
     assert!(String::from_utf8_lossy(&first).starts_with('{'));
 }
 
-/// `bytes` (a zip) with the text of `part` changed by `f`, every other part copied.
-fn edit_part(bytes: &[u8], part: &str, f: impl Fn(String) -> String) -> Vec<u8> {
-    use std::io::{Read, Write};
-    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..src.len() {
-        let mut file = src.by_index(i).unwrap();
-        let name = file.name().unwrap().to_string();
-        let mut data = Vec::new();
-        file.read_to_end(&mut data).unwrap();
-        if name == part {
-            data = f(String::from_utf8(data).unwrap()).into_bytes();
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        out.write_all(&data).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
-
 #[test]
 fn a_summary_edited_since_kaohe_wrote_it_is_kept_unless_forced() {
     use kaohe::output::{Owner, summary_owner};
@@ -381,7 +364,7 @@ fn a_summary_edited_since_kaohe_wrote_it_is_kept_unless_forced() {
 
     // A clerk types a remark into 统计表 and saves: the file is theirs now.
     let mine = std::fs::read(&out).unwrap();
-    let edited = edit_part(&mine, "xl/worksheets/sheet1.xml", |xml| {
+    let edited = common::with_part(&mine, "xl/worksheets/sheet1.xml", |xml| {
         let at = xml.find("</sheetData>").unwrap();
         format!("{}<row r=\"40\"><c r=\"A40\" t=\"inlineStr\"><is><t>已核对，张三</t></is></c></row>{}", &xml[..at], &xml[at..])
     });
@@ -393,7 +376,7 @@ fn a_summary_edited_since_kaohe_wrote_it_is_kept_unless_forced() {
     assert!(stderr.contains("edited") && stderr.contains("--force"), "{stderr}");
     assert_eq!(std::fs::read(&out).unwrap(), edited, "the clerk's edit is kept");
     // A digest copied along with the category into another file does not make it kaohe's either.
-    let forged = edit_part(&mine, "xl/worksheets/sheet2.xml", |xml| xml.replace("沁县", "某县"));
+    let forged = common::with_part(&mine, "xl/worksheets/sheet2.xml", |xml| xml.replace("沁县", "某县"));
     std::fs::write(&out, &forged).unwrap();
     assert_eq!(summary_owner(&out), Owner::EditedSince);
     // --force replaces it, and the new file is kaohe's again.
