@@ -1,5 +1,6 @@
-//! Builds the rubric components under `rubrics/` for `wasm32-wasip2` and
-//! embeds them, so `cargo build` / `cargo test` need no manual step.
+//! Builds the rubric components under `rubrics/` and the workbook reader
+//! component under `readers/` for `wasm32-wasip2` and embeds them, so
+//! `cargo build` / `cargo test` need no manual step.
 //!
 //! As in wasmtime's `crates/test-programs/artifacts`, the guests are built by a
 //! nested cargo with its own target dir (sharing ours would deadlock on its
@@ -21,12 +22,14 @@ const TEST_ONLY: &[(&str, &str)] = &[
     ("kaohe-test-hostile", "tests/components/hostile"),
     ("kaohe-test-old-interface", "tests/components/old-interface"),
 ];
+/// The workbook reader component (calamine, run sandboxed): `READER_COMPONENT`.
+const READER: (&str, &str) = ("kaohe-reader-calamine", "readers/calamine");
 const TARGET: &str = "wasm32-wasip2";
 
 fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).parent().unwrap().to_path_buf();
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
-    for dir in ["engine/src", "engine/Cargo.toml", "wit", "Cargo.lock", "Cargo.toml"] {
+    for dir in ["engine/src", "engine/Cargo.toml", "wit", "readers/wit", "host/workbook/src", "host/workbook/Cargo.toml", "Cargo.lock", "Cargo.toml"] {
         println!("cargo::rerun-if-changed={}", root.join(dir).display());
     }
     ensure_target();
@@ -35,7 +38,7 @@ fn main() {
 
     let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(&root).args(["build", "--profile", "guest", "--target", TARGET, "--target-dir"]).arg(&target_dir);
-    for (name, dir) in BUILTIN.iter().chain(TEST_ONLY) {
+    for (name, dir) in BUILTIN.iter().chain(TEST_ONLY).chain([&READER]) {
         cmd.args(["-p", name]);
         println!("cargo::rerun-if-changed={}", root.join(dir).display());
     }
@@ -54,6 +57,14 @@ fn main() {
         generated.push_str(&format!("    ({:?}, include_bytes!({:?})),\n", file, dst.display().to_string()));
     }
     generated.push_str("];\n");
+    let file = format!("{}.wasm", READER.0.replace('-', "_"));
+    let src = target_dir.join(TARGET).join("guest").join(&file);
+    let dst = out.join(&file);
+    std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
+    generated.push_str(&format!(
+        "/// The workbook reader component (calamine behind `kaohe:reader`), run sandboxed.\npub const READER_COMPONENT: &[u8] = include_bytes!({:?});\n",
+        dst.display().to_string()
+    ));
     for (name, _) in TEST_ONLY {
         let file = format!("{}.wasm", name.replace('-', "_"));
         let src = target_dir.join(TARGET).join("guest").join(&file);

@@ -296,3 +296,80 @@ fn messages_are_chinese_and_the_parsers_words_go_in_detail() {
         assert!(f.detail.as_deref().is_some_and(|d| !d.is_empty()), "the parser's text is kept: {:?}", f.detail);
     }
 }
+
+/// A 1.5 KB .xls whose FAT points the directory's sector at itself: calamine's
+/// compound-file reader follows the chain forever, growing its memory (issue 10).
+fn looping_xls() -> Vec<u8> {
+    let mut b = vec![0u8; 512 * 3];
+    b[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    let put16 = |b: &mut Vec<u8>, at: usize, v: u16| b[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 = |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    put16(&mut b, 0x18, 0x003E); // minor version
+    put16(&mut b, 0x1A, 0x0003); // major version 3: 512-byte sectors
+    put16(&mut b, 0x1C, 0xFFFE); // byte order
+    put16(&mut b, 0x1E, 9); // sector shift
+    put16(&mut b, 0x20, 6); // mini sector shift
+    put32(&mut b, 0x2C, 1); // one FAT sector
+    put32(&mut b, 0x30, 1); // the directory starts at sector 1
+    put32(&mut b, 0x38, 4096); // mini stream cutoff
+    put32(&mut b, 0x3C, 0xFFFF_FFFE); // no mini FAT
+    put32(&mut b, 0x44, 0xFFFF_FFFE); // no more DIFAT
+    put32(&mut b, 0x4C, 0); // DIFAT[0]: the FAT is sector 0
+    for i in 1..109 {
+        put32(&mut b, 0x4C + 4 * i, 0xFFFF_FFFF);
+    }
+    let fat = 512; // sector 0
+    put32(&mut b, fat, 0xFFFF_FFFD); // sector 0 is the FAT
+    put32(&mut b, fat + 4, 1); // sector 1 → sector 1 → …
+    for i in 2..128 {
+        put32(&mut b, fat + 4 * i, 0xFFFF_FFFF);
+    }
+    b
+}
+
+#[test]
+fn a_looping_compound_file_costs_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "a-loop.xls", &looping_xls());
+    assert!(std::fs::metadata(&bad).unwrap().len() < 2048);
+    let good = write(dir.path(), "b-good.xlsx", &filled());
+    let started = std::time::Instant::now();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["--read-timeout", "3000", "--read-memory", "64", "score", "--json"])
+        .args([&bad, &good])
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "bounded by the deadline");
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let results = j["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let code = results[0]["findings"][0]["code"].as_str().unwrap();
+    assert!(["read-timeout", "read-memory"].contains(&code), "{:#}", results[0]);
+    assert!(results[0]["findings"][0]["message"].as_str().unwrap().contains("另存为 .xlsx"));
+    assert_eq!(results[1]["ok"], true, "the next workbook is scored");
+}
+
+#[test]
+fn a_small_ods_claiming_a_huge_sheet_is_refused_under_the_memory_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    // One row repeated 99,000 times, each a thousand cells wide: 99 million cells (under calamine's own cap of
+    // 100 million) from a few hundred bytes.
+    let content = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="评分表"><table:table-row table:number-rows-repeated="99000"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>"#;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, data) in [("mimetype", "application/vnd.oasis.opendocument.spreadsheet"), ("META-INF/manifest.xml", manifest), ("content.xml", content)] {
+        z.start_file(name, stored).unwrap();
+        z.write_all(data.as_bytes()).unwrap();
+    }
+    let bytes = z.finish().unwrap().into_inner();
+    assert!(bytes.len() < 4096);
+    let p = write(dir.path(), "huge.ods", &bytes);
+    let started = std::time::Instant::now();
+    let r = common::score_one(rubric(), &p);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let (code, _) = only_error(&r);
+    assert!(["read-memory", "too-large", "read-timeout"].contains(&code), "{:#?}", r.findings);
+}

@@ -4,7 +4,7 @@
 //! The pieces, each in its own module:
 //! - [`runtime`]: load a rubric component (wasmtime, WASI p2) and call it in a sandbox;
 //! - [`catalog`]: find rubric components: built in, `.wasm` files, rubric folders;
-//! - [`workbook`]: read a filled scorecard from xlsx/xls/ods (calamine);
+//! - [`workbook`]: read filled scorecards from xlsx/xls/ods; [`reader`]: the parser (calamine) run sandboxed;
 //! - [`score`]: turn workbooks into one result per unit (per sheet holding a scorecard) and findings;
 //! - [`template`], [`report`]: write the blank scorecard and the summary (rust_xlsxwriter);
 //! - [`output`]: atomic, reproducible writes;
@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod compare;
 pub mod json;
 pub mod province;
+pub mod reader;
 pub mod output;
 pub mod report;
 pub mod runtime;

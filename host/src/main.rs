@@ -50,6 +50,15 @@ struct Cli {
     #[arg(long, global = true, default_value_t = 64, value_name = "MIB")]
     rubric_memory: usize,
 
+    /// Time budget for parsing one workbook in the sandboxed reader (xls, xlsb,
+    /// ods, and xlsx the fast path hands off), in milliseconds.
+    #[arg(long, global = true, default_value_t = 10_000, value_name = "MS")]
+    read_timeout: u64,
+
+    /// Memory cap for parsing one workbook in the sandboxed reader, in MiB.
+    #[arg(long, global = true, default_value_t = 256, value_name = "MIB")]
+    read_memory: usize,
+
     /// Do not cache compiled rubric components on disk (the cache lives in
     /// $KAOHE_CACHE_DIR, else $XDG_CACHE_HOME/kaohe, else ~/.cache/kaohe).
     #[arg(long, global = true)]
@@ -226,6 +235,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let limits = Limits { timeout: Duration::from_millis(cli.rubric_timeout), memory: cli.rubric_memory << 20 };
     let cache = if cli.no_cache { None } else { kaohe::runtime::default_cache_dir() };
     let rt = Runtime::with_cache(limits, cache.as_deref())?;
+    let budget = kaohe::reader::ReadBudget { timeout: Duration::from_millis(cli.read_timeout), memory: cli.read_memory << 20 };
+    kaohe::reader::configure(budget, cache.as_deref());
     let jobs = match cli.jobs {
         Some(0) => return Err(usage("--jobs must be at least 1")),
         Some(n) => n,

@@ -77,7 +77,7 @@ impl Default for Limits {
 }
 
 /// Per-call state: a WASI context granting nothing, and the store's limits.
-struct State {
+pub(crate) struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     limits: StoreLimits,
@@ -120,17 +120,8 @@ impl Runtime {
         };
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        // The ticker thread ends once the runtime is dropped.
-        let alive = Arc::new(());
-        let weak = Arc::downgrade(&alive);
-        let ticking = engine.clone();
-        std::thread::Builder::new().name("kaohe-epoch".into()).spawn(move || {
-            while weak.upgrade().is_some() {
-                std::thread::sleep(TICK);
-                ticking.increment_epoch();
-            }
-        })?;
-        Ok(Runtime { engine, linker, limits, _ticker: alive })
+        let ticker = start_ticker(&engine)?;
+        Ok(Runtime { engine, linker, limits, _ticker: ticker })
     }
 
     fn config(limits: Limits, cache_dir: Option<&std::path::Path>, pooling: bool) -> Config {
@@ -277,6 +268,38 @@ struct Sandbox {
 impl Sandbox {
 
     fn call<R>(&self, f: impl FnOnce(&Rubric, &mut Store<State>) -> wasmtime::Result<R>) -> Result<R> {
+        let (mut store, stderr) = sandboxed_store(&self.engine, self.limits);
+        let result = self.pre.instantiate(&mut store).and_then(|r| f(&r, &mut store));
+        result.map_err(|e| {
+            let mut msg = describe_trap(&e, self.limits);
+            let err = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
+            if !err.is_empty() {
+                msg.push_str(&format!("; component stderr: {}", crate::clip(&err, 400)));
+            }
+            anyhow!(msg)
+        })
+    }
+}
+
+/// Start the thread that advances `engine`'s epoch every tick; it ends once the
+/// returned handle (kept by the engine's owner) is dropped.
+pub(crate) fn start_ticker(engine: &Engine) -> Result<Arc<()>> {
+    let alive = Arc::new(());
+    let weak = Arc::downgrade(&alive);
+    let ticking = engine.clone();
+    std::thread::Builder::new().name("kaohe-epoch".into()).spawn(move || {
+        while weak.upgrade().is_some() {
+            std::thread::sleep(TICK);
+            ticking.increment_epoch();
+        }
+    })?;
+    Ok(alive)
+}
+
+/// A fresh store that grants nothing (see the module's notes), capped at
+/// `limits.memory` and due at `limits.timeout`; and the pipe its stderr goes to.
+pub(crate) fn sandboxed_store(engine: &Engine, limits: Limits) -> (Store<State>, MemoryOutputPipe) {
+    {
         let stdout = MemoryOutputPipe::new(OUTPUT_CAP);
         let stderr = MemoryOutputPipe::new(OUTPUT_CAP);
         let wasi = WasiCtx::builder()
@@ -290,27 +313,38 @@ impl Sandbox {
             .insecure_random(Deterministic::new(FIXED_RANDOM.to_vec()))
             .insecure_random_seed(0x6b616f6865)
             .build();
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(self.limits.memory)
+        let store_limits = StoreLimitsBuilder::new()
+            .memory_size(limits.memory)
             .instances(4)
             .tables(16)
             .memories(4)
             .trap_on_grow_failure(true)
             .build();
-        let mut store = Store::new(&self.engine, State { wasi, table: ResourceTable::new(), limits });
+        let mut store = Store::new(engine, State { wasi, table: ResourceTable::new(), limits: store_limits });
         store.limiter(|s| &mut s.limits);
-        let ticks = (self.limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
+        let ticks = (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
         store.set_epoch_deadline(ticks);
-        let result = self.pre.instantiate(&mut store).and_then(|r| f(&r, &mut store));
-        result.map_err(|e| {
-            let mut msg = describe_trap(&e, self.limits);
-            let err = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
-            if !err.is_empty() {
-                msg.push_str(&format!("; component stderr: {}", crate::clip(&err, 400)));
-            }
-            anyhow!(msg)
-        })
+        (store, stderr)
     }
+}
+
+/// What stopped a call: the deadline, the memory cap, or another trap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    Timeout,
+    Memory,
+    Other,
+}
+
+pub(crate) fn stop_of(e: &wasmtime::Error) -> Stop {
+    if let Some(wasmtime::Trap::Interrupt) = e.downcast_ref::<wasmtime::Trap>() {
+        return Stop::Timeout;
+    }
+    let text = format!("{e:?}");
+    if text.contains("forcing trap when growing memory") || text.contains("memory growth failure") {
+        return Stop::Memory;
+    }
+    Stop::Other
 }
 
 fn describe_trap(e: &wasmtime::Error, limits: Limits) -> String {

@@ -365,7 +365,9 @@ pub fn read_workbook(path: &Path) -> ReadWorkbook {
     };
     result.input_sha256 = Some(hex(&Sha256::digest(&bytes)));
     // calamine should not panic, but a hostile file must not take the batch down if it does.
-    let read = std::panic::catch_unwind(|| workbook::read_bytes(&bytes, path)).unwrap_or_else(|_| {
+    // Formats the fast xlsx path does not read are parsed in the sandboxed reader component.
+    let limits = workbook::ReadLimits::default();
+    let read = std::panic::catch_unwind(|| workbook::read_bytes_via(&bytes, path, &limits, crate::reader::parser())).unwrap_or_else(|_| {
         Err(workbook::ReadError {
             code: "unreadable",
             message: "读取时工作簿解析器出错，文件可能已损坏；请用 Excel 或 WPS 另存后再试".into(),

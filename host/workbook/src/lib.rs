@@ -23,6 +23,7 @@ use std::path::Path;
 use calamine::{Data, Reader, Sheets};
 
 mod fast_xlsx;
+pub mod parse;
 pub mod roster;
 mod scorecard;
 pub mod words;
@@ -220,16 +221,30 @@ pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Workbook, ReadError> {
     read_bytes_with(bytes, path, &ReadLimits::default())
 }
 
-/// [`read_bytes`] with explicit limits.
+/// [`read_bytes`] with explicit limits, every format parsed in this process.
 pub fn read_bytes_with(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result<Workbook, ReadError> {
-    read_bytes_inner(bytes, path, limits, true)
+    read_bytes_inner(bytes, path, limits, Source::Native { fast: true })
+}
+
+/// [`read_bytes_with`], with every workbook the fast xlsx path does not read
+/// handed to `parser` (the `kaohe` host passes its sandboxed reader component).
+pub fn read_bytes_via(bytes: &[u8], path: &Path, limits: &ReadLimits, parser: &dyn parse::Parser) -> Result<Workbook, ReadError> {
+    read_bytes_inner(bytes, path, limits, Source::Via(parser))
+}
+
+/// Who reads the sheets.
+enum Source<'a> {
+    /// This process: the fast xlsx path where it applies (`fast`), else calamine.
+    Native { fast: bool },
+    /// The fast xlsx path here, everything else by this parser.
+    Via(&'a dyn parse::Parser),
 }
 
 /// [`read_bytes_with`] without the fast xlsx path: everything through calamine.
 /// The reference the fast path is tested against; not for general use.
 #[doc(hidden)]
 pub fn read_bytes_reference(bytes: &[u8], path: &Path, limits: &ReadLimits) -> Result<Workbook, ReadError> {
-    read_bytes_inner(bytes, path, limits, false)
+    read_bytes_inner(bytes, path, limits, Source::Native { fast: false })
 }
 
 /// Every sheet as read: name, visible, non-empty cells (position, value) and
@@ -256,9 +271,19 @@ pub fn fast_path_reads(bytes: &[u8], limits: &ReadLimits) -> bool {
     check_zip(bytes, limits).is_ok_and(|mut zip| fast_xlsx::read(bytes, &mut zip, limits).is_some())
 }
 
-fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -> Result<Workbook, ReadError> {
+fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, source: Source<'_>) -> Result<Workbook, ReadError> {
     let mut book = Workbook::default();
-    let sheets = read_sheets(bytes, path, limits, &mut book.warnings, fast)?;
+    let sheets = match source {
+        Source::Native { fast } => read_sheets(bytes, path, limits, &mut book.warnings, fast)?,
+        Source::Via(parser) => match fast_path(bytes, path, limits, &mut book.warnings) {
+            Some(sheets) => sheets?,
+            None => {
+                let parsed = parser.parse(bytes, &extension(path), limits)?;
+                book.warnings.extend(parsed.warnings.iter().cloned());
+                parse::into_sheets(parsed, limits)?
+            }
+        },
+    };
     let mark = sheets.iter().find(|s| s.name == META_SHEET).and_then(|m| read_mark(&m.range));
     let mut near = scorecard::NearMiss::default();
     // (sheet, scorecard, the rows it spans): one per unit, in sheet order.
@@ -398,7 +423,7 @@ pub(crate) fn too_big(name: &str, limits: &ReadLimits) -> ReadError {
     )
 }
 
-fn check_area(cells: impl Iterator<Item = (u32, u32)>, name: &str, limits: &ReadLimits) -> Result<(), ReadError> {
+pub(crate) fn check_area(cells: impl Iterator<Item = (u32, u32)>, name: &str, limits: &ReadLimits) -> Result<(), ReadError> {
     let (mut rows, mut cols, mut n) = (0u64, 0u64, 0usize);
     for (r, c) in cells {
         rows = rows.max(r as u64 + 1);
@@ -435,27 +460,20 @@ fn check_zip<'a>(bytes: &'a [u8], limits: &ReadLimits) -> Result<zip::ZipArchive
 
 /// Every worksheet of a workbook: by the fast xlsx path where it applies (and `fast`),
 /// else by calamine, after sniffing the real format from the bytes.
-fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>, fast: bool) -> Result<Vec<SheetData>, ReadError> {
-    const ZIP: &[u8] = b"PK\x03\x04";
+pub(crate) fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>, fast: bool) -> Result<Vec<SheetData>, ReadError> {
     const CFB: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     if bytes.is_empty() {
         return Err(fail("empty-file", "文件是空的（0 字节），请重新保存或向填报人索取原文件"));
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = extension(path);
     let cursor = || Cursor::new(bytes);
     let err = |e: String| fail_with("unreadable", format!("文件已损坏或不是有效的 {ext} 工作簿，请用 Excel 或 WPS 打开后重新保存"), e);
-    let mismatch = |actual: &str| {
-        (
-            "file-type-mismatch".to_string(),
-            format!("文件扩展名是 .{ext}，内容却是 {actual} 格式；已按实际格式读取，建议另存为正确的格式"),
-        )
-    };
     if bytes.starts_with(CFB) {
         if contains_utf16(bytes, "EncryptedPackage") {
             return Err(encrypted());
         }
         if ext != "xls" {
-            warnings.push(mismatch(".xls"));
+            warnings.push(mismatch(&ext, ".xls"));
         }
         let book = calamine::open_workbook_from_rs(cursor()).map_err(|e| match e {
             calamine::XlsError::Password => encrypted(),
@@ -470,18 +488,8 @@ fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Ve
         return Err(fail("not-a-workbook", "这不是 Excel/WPS/ODS 工作簿文件，请确认文件类型"));
     }
     let mut zip = check_zip(bytes, limits)?;
-    // The container by its content, not by the order of its entries: an ODS names
-    // its type in a "mimetype" entry (wherever it is), an xlsb has a binary workbook.
-    let is_ods = zip_entry_starts_with(&mut zip, "mimetype", ODS_MIME);
-    let is_xlsb = !is_ods && zip.index_for_name("xl/workbook.bin").is_some();
-    match (ext.as_str(), is_ods, is_xlsb) {
-        ("xls", _, _) => warnings.push(mismatch(if is_ods { ".ods" } else if is_xlsb { ".xlsb" } else { ".xlsx" })),
-        ("ods", false, _) => warnings.push(mismatch(if is_xlsb { ".xlsb" } else { ".xlsx" })),
-        ("xlsx" | "xlsm" | "xlsb", true, _) => warnings.push(mismatch(".ods")),
-        ("xlsx" | "xlsm", false, true) => warnings.push(mismatch(".xlsb")),
-        ("xlsb", false, false) => warnings.push(mismatch(".xlsx")),
-        _ => {}
-    }
+    let (is_ods, is_xlsb) = zip_kind(&mut zip);
+    warnings.extend(container_mismatch(&ext, is_ods, is_xlsb));
     if is_ods {
         let book = calamine::open_workbook_from_rs(cursor()).map_err(|e| match e {
             calamine::OdsError::Password => encrypted(),
@@ -501,6 +509,57 @@ fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Ve
     }
     check_shared_string_count(&mut zip, limits)?;
     load_sheets(&mut calamine::open_workbook_from_rs(cursor()).map(Sheets::Xlsx).map_err(|e| err(e.to_string()))?, limits)
+}
+
+/// The fast xlsx path alone, for a host that has everything else parsed
+/// elsewhere: `None` unless the file is a zip container holding an xlsx the
+/// fast path reads (a zip the checks refuse is that error, as natively).
+fn fast_path(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>) -> Option<Result<Vec<SheetData>, ReadError>> {
+    if !bytes.starts_with(ZIP) {
+        return None;
+    }
+    let mut zip = match check_zip(bytes, limits) {
+        Ok(zip) => zip,
+        Err(e) => return Some(Err(e)),
+    };
+    let (is_ods, is_xlsb) = zip_kind(&mut zip);
+    if is_ods || is_xlsb {
+        return None;
+    }
+    let sheets = fast_xlsx::read(bytes, &mut zip, limits)?;
+    warnings.extend(container_mismatch(&extension(path), false, false));
+    Some(sheets)
+}
+
+const ZIP: &[u8] = b"PK\x03\x04";
+
+/// A file's extension, lowercase.
+fn extension(path: &Path) -> String {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+}
+
+/// (ODS, xlsb): the container by its content, not by the order of its entries:
+/// an ODS names its type in a "mimetype" entry (wherever it is), an xlsb has a binary workbook.
+fn zip_kind(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> (bool, bool) {
+    let is_ods = zip_entry_starts_with(zip, "mimetype", ODS_MIME);
+    (is_ods, !is_ods && zip.index_for_name("xl/workbook.bin").is_some())
+}
+
+fn mismatch(ext: &str, actual: &str) -> (String, String) {
+    ("file-type-mismatch".to_string(), format!("文件扩展名是 .{ext}，内容却是 {actual} 格式；已按实际格式读取，建议另存为正确的格式"))
+}
+
+/// The warning for a zip container whose extension says another format.
+fn container_mismatch(ext: &str, is_ods: bool, is_xlsb: bool) -> Option<(String, String)> {
+    let actual = if is_ods { ".ods" } else if is_xlsb { ".xlsb" } else { ".xlsx" };
+    let fine = match ext {
+        "xls" => false,
+        "ods" => is_ods,
+        "xlsb" => is_xlsb,
+        "xlsx" | "xlsm" => !is_ods && !is_xlsb,
+        _ => true,
+    };
+    (!fine).then(|| mismatch(ext, actual))
 }
 
 /// Whether the zip entry `name` exists and its content starts with `prefix` (read with a cap).

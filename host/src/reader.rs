@@ -1,0 +1,200 @@
+//! Parsing workbooks inside the sandbox: the calamine reader component
+//! (`readers/calamine`, behind `kaohe:reader`, built into the binary).
+//!
+//! A workbook is as untrusted as a rubric component, and the third-party parser
+//! that reads xls, xlsb, ods and every xlsx kaohe's fast path hands off has been
+//! seen to loop forever and to exhaust memory on a 1 KB file. So it runs like a
+//! rubric: in a component with no capabilities (see [`crate::runtime`]), a fresh
+//! store per workbook, a memory cap (`--read-memory`, default 256 MiB) and a
+//! deadline (`--read-timeout`, default 10 s). A read stopped by either is a
+//! `read-timeout` or `read-memory` finding on that file, and the batch goes on;
+//! peak memory of a batch stays within jobs × the cap plus the host's own. The
+//! fast xlsx path (kaohe's own code, bounded and fuzzed) stays in the process.
+//!
+//! ```no_run
+//! let bytes = std::fs::read("samples/长治市/襄垣县（WPS导出）.ods")?;
+//! let book = kaohe::workbook::read_bytes_via(&bytes, "襄垣县.ods".as_ref(), &Default::default(), kaohe::reader::parser())?;
+//! # anyhow::Ok(())
+//! ```
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine};
+
+use crate::runtime::{Limits, State, Stop, sandboxed_store, start_ticker, stop_of};
+use crate::workbook::parse::{Cell, Parsed, Parser, RawSheet, ReadLimits, Value};
+use crate::workbook::ReadError;
+
+/// Host bindings generated from `readers/wit/reader.wit`.
+mod bindings {
+    wasmtime::component::bindgen!({
+        world: "reader",
+        path: "../readers/wit",
+    });
+}
+
+use bindings::ReaderPre;
+use bindings::exports::kaohe::reader::sheets as wit;
+
+/// Limits of one read: its wall-clock budget and its memory cap.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadBudget {
+    pub timeout: Duration,
+    pub memory: usize,
+}
+
+impl Default for ReadBudget {
+    fn default() -> Self {
+        ReadBudget { timeout: Duration::from_secs(10), memory: 256 << 20 }
+    }
+}
+
+static SETTINGS: OnceLock<(ReadBudget, Option<std::path::PathBuf>)> = OnceLock::new();
+static READER: OnceLock<Result<Sandboxed, String>> = OnceLock::new();
+
+/// Set the budget and the compiled-component cache for this process's reads
+/// (once, before the first read; later calls are ignored). Without it, reads
+/// use [`ReadBudget::default`] and no cache.
+pub fn configure(budget: ReadBudget, cache_dir: Option<&std::path::Path>) {
+    let _ = SETTINGS.set((budget, cache_dir.map(|d| d.to_path_buf())));
+}
+
+/// The sandboxed parser, compiled on first use.
+pub fn parser() -> &'static dyn Parser {
+    static FAILED: Unavailable = Unavailable;
+    match READER.get_or_init(|| {
+        let (budget, cache) = SETTINGS.get_or_init(|| (ReadBudget::default(), None));
+        Sandboxed::new(*budget, cache.as_deref()).map_err(|e| format!("{e:#}"))
+    }) {
+        Ok(r) => r,
+        Err(_) => &FAILED,
+    }
+}
+
+/// The reader component, compiled and linked once, instantiated per workbook.
+pub struct Sandboxed {
+    engine: Engine,
+    pre: ReaderPre<State>,
+    budget: ReadBudget,
+    _ticker: Arc<()>,
+}
+
+impl Sandboxed {
+    /// Compile the built-in reader component (or load it from the cache).
+    pub fn new(budget: ReadBudget, cache_dir: Option<&std::path::Path>) -> Result<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.max_wasm_stack(1 << 20);
+        // Memory is reserved only up to the cap (no pooling: reads are fewer than
+        // rubric calls, and their cap is larger), bounds checked by the compiled code.
+        config.memory_reservation(budget.memory as u64).memory_guard_size(0).memory_reservation_for_growth(0);
+        if let Some(dir) = cache_dir {
+            let mut cache = wasmtime::CacheConfig::new();
+            cache.with_directory(dir);
+            if std::fs::create_dir_all(dir).is_ok()
+                && let Ok(cache) = wasmtime::Cache::new(cache)
+            {
+                config.cache(Some(cache));
+            }
+        }
+        let engine = Engine::new(&config)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let component = Component::new(&engine, crate::READER_COMPONENT).map_err(anyhow::Error::from).context("the built-in reader component does not compile")?;
+        let pre = ReaderPre::new(linker.instantiate_pre(&component)?)?;
+        let ticker = start_ticker(&engine)?;
+        Ok(Sandboxed { engine, pre, budget, _ticker: ticker })
+    }
+}
+
+impl Parser for Sandboxed {
+    fn parse(&self, bytes: &[u8], extension: &str, limits: &ReadLimits) -> Result<Parsed, ReadError> {
+        let limits_in = wit::Limits {
+            max_zip_entries: limits.max_zip_entries.min(u32::MAX as usize) as u32,
+            max_unzipped_bytes: limits.max_unzipped_bytes,
+            max_ratio: limits.max_ratio,
+            max_cells: limits.max_cells.min(u32::MAX as usize) as u32,
+            max_area: limits.max_area,
+        };
+        let (mut store, stderr) = sandboxed_store(&self.engine, Limits { timeout: self.budget.timeout, memory: self.budget.memory });
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|r| r.kaohe_reader_sheets().call_read(&mut store, bytes, extension, limits_in));
+        match result {
+            Ok(Ok(book)) => Ok(Parsed { sheets: book.sheets.into_iter().map(sheet).collect(), warnings: book.warnings }),
+            Ok(Err(e)) => Err(ReadError { code: known_code(&e.code), message: e.message, detail: e.detail }),
+            Err(trap) => {
+                let stderr = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
+                let detail = [format!("{:?}", trap.root_cause()), stderr].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; ");
+                let detail = Some(crate::clip(&detail, 300));
+                Err(match stop_of(&trap) {
+                    Stop::Timeout => ReadError {
+                        code: "read-timeout",
+                        message: format!(
+                            "读取此文件超过 {} 秒仍未完成（文件可能已损坏或被特意构造），已放弃读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再试",
+                            self.budget.timeout.as_secs_f64()
+                        ),
+                        detail,
+                    },
+                    Stop::Memory => ReadError {
+                        code: "read-memory",
+                        message: format!(
+                            "读取此文件需要的内存超过 {} MB 上限（文件可能已损坏，或声称有极多的单元格），已放弃读取；请只保留评分表，另存为 .xlsx 再试",
+                            self.budget.memory >> 20
+                        ),
+                        detail,
+                    },
+                    Stop::Other => ReadError {
+                        code: "unreadable",
+                        message: "读取时工作簿解析器出错，文件可能已损坏；请用 Excel 或 WPS 打开后另存为 .xlsx 再试".into(),
+                        detail,
+                    },
+                })
+            }
+        }
+    }
+}
+
+/// A finding code from the component, as one of the host's own (anything else is `unreadable`).
+fn known_code(code: &str) -> &'static str {
+    const CODES: &[&str] = &["encrypted", "old-format", "not-a-workbook", "empty-file", "zip-bomb", "too-large", "unreadable"];
+    CODES.iter().find(|c| **c == code).copied().unwrap_or("unreadable")
+}
+
+fn sheet(s: wit::Sheet) -> RawSheet {
+    let cells = s
+        .cells
+        .into_iter()
+        .map(|c| Cell {
+            row: c.row,
+            col: c.col,
+            value: match c.value {
+                wit::Value::Number(n) => Value::Number(n),
+                wit::Value::Text(t) => Value::Text(t),
+                wit::Value::Boolean(b) => Value::Boolean(b),
+                wit::Value::Date(d) => Value::Date(d),
+                wit::Value::IsoDate(t) => Value::IsoDate(t),
+                wit::Value::Error(e) => Value::Error(e),
+            },
+        })
+        .collect();
+    RawSheet { name: s.name, visible: s.visible, cells, uncached: s.uncached }
+}
+
+/// What reads when the reader component cannot be set up: every such file is
+/// a finding, never parsed natively behind the user's back.
+struct Unavailable;
+
+impl Parser for Unavailable {
+    fn parse(&self, _: &[u8], _: &str, _: &ReadLimits) -> Result<Parsed, ReadError> {
+        let why = match READER.get() {
+            Some(Err(e)) => Some(crate::clip(e, 300)),
+            _ => None,
+        };
+        Err(ReadError { code: "unreadable", message: "kaohe 的工作簿读取组件无法启动，此文件未读取；请把此提示交给技术人员".into(), detail: why })
+    }
+}
