@@ -42,7 +42,7 @@ impl Roster {
     /// Read a roster: a workbook or CSV with 县(市、区) and 单位名称 columns
     /// (see [`kaohe_workbook::roster`]).
     pub fn load(path: &Path) -> Result<Self> {
-        let units = workbook::roster::read(path).map_err(|e| anyhow::anyhow!("roster {}: {}", path.display(), e.message))?;
+        let units = workbook::roster::read(path, crate::reader::parser()).map_err(|e| anyhow::anyhow!("roster {}: {}", path.display(), e.message))?;
         Ok(Roster { path: path.display().to_string(), units })
     }
 }

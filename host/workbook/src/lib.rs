@@ -232,8 +232,23 @@ pub fn read_bytes_via(bytes: &[u8], path: &Path, limits: &ReadLimits, parser: &d
     read_bytes_inner(bytes, path, limits, Source::Via(parser))
 }
 
+/// Every worksheet, read as `source` says.
+pub(crate) fn sheets_from(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>, source: Source<'_>) -> Result<Vec<SheetData>, ReadError> {
+    match source {
+        Source::Native { fast } => read_sheets(bytes, path, limits, warnings, fast),
+        Source::Via(parser) => match fast_path(bytes, path, limits, warnings) {
+            Some(sheets) => sheets,
+            None => {
+                let parsed = parser.parse(bytes, &extension(path), limits)?;
+                warnings.extend(parsed.warnings.iter().cloned());
+                parse::into_sheets(parsed, limits)
+            }
+        },
+    }
+}
+
 /// Who reads the sheets.
-enum Source<'a> {
+pub(crate) enum Source<'a> {
     /// This process: the fast xlsx path where it applies (`fast`), else calamine.
     Native { fast: bool },
     /// The fast xlsx path here, everything else by this parser.
@@ -273,17 +288,7 @@ pub fn fast_path_reads(bytes: &[u8], limits: &ReadLimits) -> bool {
 
 fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, source: Source<'_>) -> Result<Workbook, ReadError> {
     let mut book = Workbook::default();
-    let sheets = match source {
-        Source::Native { fast } => read_sheets(bytes, path, limits, &mut book.warnings, fast)?,
-        Source::Via(parser) => match fast_path(bytes, path, limits, &mut book.warnings) {
-            Some(sheets) => sheets?,
-            None => {
-                let parsed = parser.parse(bytes, &extension(path), limits)?;
-                book.warnings.extend(parsed.warnings.iter().cloned());
-                parse::into_sheets(parsed, limits)?
-            }
-        },
-    };
+    let sheets = sheets_from(bytes, path, limits, &mut book.warnings, source)?;
     let mark = sheets.iter().find(|s| s.name == META_SHEET).and_then(|m| read_mark(&m.range));
     let mut near = scorecard::NearMiss::default();
     // (sheet, scorecard, the rows it spans): one per unit, in sheet order.

@@ -16,7 +16,8 @@ use std::path::Path;
 
 use calamine::{Data, Range};
 
-use crate::{ReadError, ReadLimits, cell_ref, clip, fail, read_file, read_sheets, squash, words};
+use crate::parse::{InProcess, Parser};
+use crate::{ReadError, ReadLimits, Source, cell_ref, clip, fail, read_file, sheets_from, squash, words};
 
 /// One unit the roster expects.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,20 +34,26 @@ pub struct Expected {
 /// Header words of the name column, most specific first.
 const NAME_HEADERS: &[&str] = &["服务(中心)站名称", "服务中心(站)名称", "服务中心名称", "服务站名称", "单位名称", "被考核单位", "考核对象", "单位"];
 
-/// Read a roster file.
-pub fn read(path: &Path) -> Result<Vec<Expected>, ReadError> {
+/// Read a roster file, a workbook's formats parsed by `parser` where the fast
+/// xlsx path does not read it (the host passes its sandboxed reader).
+pub fn read(path: &Path, parser: &dyn Parser) -> Result<Vec<Expected>, ReadError> {
     let bytes = read_file(path, &ReadLimits::default())?;
-    read_bytes(&bytes, path)
+    read_bytes_via(&bytes, path, parser)
 }
 
-/// Read a roster already in memory; `path` gives its name and extension.
+/// Read a roster already in memory, every format parsed in this process; `path` gives its name and extension.
 pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Expected>, ReadError> {
+    read_bytes_via(bytes, path, &InProcess)
+}
+
+/// [`read_bytes`] with what the fast xlsx path does not read parsed by `parser`.
+pub fn read_bytes_via(bytes: &[u8], path: &Path, parser: &dyn Parser) -> Result<Vec<Expected>, ReadError> {
     let is_csv = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt"));
     let tables: Vec<(String, Range<Data>)> = if is_csv {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
         vec![(name.clone(), csv_range(&decode(bytes), &name, &ReadLimits::default())?)]
     } else {
-        read_sheets(bytes, path, &ReadLimits::default(), &mut Vec::new(), true)?.into_iter().map(|s| (s.name, s.range)).collect()
+        sheets_from(bytes, path, &ReadLimits::default(), &mut Vec::new(), Source::Via(parser))?.into_iter().map(|s| (s.name, s.range)).collect()
     };
     let mut out = Vec::new();
     let mut any_header = false;
