@@ -16,7 +16,10 @@
 //! - (c) per-workbook cost of the component call (fresh store, instantiate, score)
 //!   against the same evaluator called natively (fastest of several batches);
 //! - (d) peak RSS of (b);
-//! - (e) one workbook from the CLI, compiled component cached.
+//! - (e) one workbook from the CLI, compiled component cached;
+//! - (f) per format the sandbox parses (xlsx the fast path hands off, ods, xls),
+//!   one workbook read by calamine in the sandboxed reader component against
+//!   calamine in this process (fastest of several batches, one thread).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -215,6 +218,66 @@ fn call_costs(rubric: &LoadedRubric) -> (f64, f64) {
     (component, native)
 }
 
+/// (f) Reading one workbook of each format through the sandboxed reader against
+/// calamine in this process: (format, sandboxed µs, in-process µs).
+fn reader_costs(dir: &Path) -> Vec<(&'static str, f64, f64)> {
+    let mut books: Vec<(&'static str, PathBuf)> = Vec::new();
+    // An xlsx with a date cell, which the fast path hands to calamine.
+    let xlsx = dir.join("dated.xlsx");
+    {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write(0, 0, "被考核单位：示例县退役军人服务中心").unwrap();
+        ws.write(1, 0, "序号").unwrap();
+        ws.write(1, 1, "得分").unwrap();
+        for i in 0..70u32 {
+            ws.write(i + 2, 0, i + 1).unwrap();
+            ws.write(i + 2, 1, 1.0).unwrap();
+        }
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_with_format(0, 3, 45_180.0, &date).unwrap();
+        std::fs::write(&xlsx, book.save_to_buffer().unwrap()).unwrap();
+    }
+    books.push(("xlsx (handed off)", xlsx));
+    let ods = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/长治市/襄垣县（WPS导出）.ods");
+    books.push(("ods", ods.clone()));
+    // An xls, where LibreOffice is there to write one.
+    let converted = Command::new("soffice")
+        .args(["-env:UserInstallation=file:///tmp/kaohe-bench-lo", "--headless", "--convert-to", "xls", "--outdir"])
+        .arg(dir)
+        .arg(&ods)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let xls = dir.join("襄垣县（WPS导出）.xls");
+    if converted && xls.exists() {
+        books.push(("xls", xls));
+    } else {
+        eprintln!("(f) no soffice: xls not measured");
+    }
+    let limits = kaohe::workbook::ReadLimits::default();
+    let parser = kaohe::reader::parser();
+    let mut out = Vec::new();
+    for (format, path) in books {
+        let bytes = std::fs::read(&path).unwrap();
+        let sandboxed = || kaohe::workbook::read_bytes_via(&bytes, &path, &limits, parser).expect("read in the sandbox");
+        let native = || kaohe::workbook::read_bytes_with(&bytes, &path, &limits).expect("read in process");
+        assert_eq!(sandboxed(), native(), "{format}: the same scorecards either way");
+        let per = |f: &dyn Fn()| {
+            (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    for _ in 0..100 {
+                        f();
+                    }
+                    t.elapsed().as_secs_f64() * 1e6 / 100.0
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        out.push((format, per(&|| drop(sandboxed())), per(&|| drop(native()))));
+    }
+    out
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![1_000, 10_000] } else { sizes };
@@ -298,6 +361,9 @@ fn main() {
     println!();
     println!("(c) component call {component_us:.1} µs, native evaluator {native_us:.1} µs: the component adds {:.1} µs per workbook", component_us - native_us);
     println!("(e) one workbook from the CLI (cached component): {:.1} ms", single.as_secs_f64() * 1e3);
+    for (format, sandboxed, native) in reader_costs(tmp) {
+        println!("(f) {format}: sandboxed reader {sandboxed:.0} µs, calamine in process {native:.0} µs: the sandbox adds {:.0} µs", sandboxed - native);
+    }
     println!();
     if let Some((n, f, s, rss)) = rows.iter().max_by_key(|r| r.0) {
         let ratio = s.as_secs_f64() / f.as_secs_f64();

@@ -62,15 +62,26 @@ pub fn configure(budget: ReadBudget, cache_dir: Option<&std::path::Path>) {
     let _ = SETTINGS.set((budget, cache_dir.map(|d| d.to_path_buf())));
 }
 
-/// The sandboxed parser, compiled on first use.
+/// The sandboxed parser. The component is compiled (or loaded from the cache)
+/// on the first workbook that needs it, so a batch of plain xlsx never pays for it.
 pub fn parser() -> &'static dyn Parser {
-    static FAILED: Unavailable = Unavailable;
-    match READER.get_or_init(|| {
-        let (budget, cache) = SETTINGS.get_or_init(|| (ReadBudget::default(), None));
-        Sandboxed::new(*budget, cache.as_deref()).map_err(|e| format!("{e:#}"))
-    }) {
-        Ok(r) => r,
-        Err(_) => &FAILED,
+    static LAZY: Lazy = Lazy;
+    &LAZY
+}
+
+/// The process's reader, set up on first use.
+struct Lazy;
+
+impl Parser for Lazy {
+    fn parse(&self, bytes: &[u8], extension: &str, limits: &ReadLimits) -> Result<Parsed, ReadError> {
+        let reader = READER.get_or_init(|| {
+            let (budget, cache) = SETTINGS.get_or_init(|| (ReadBudget::default(), None));
+            Sandboxed::new(*budget, cache.as_deref()).map_err(|e| format!("{e:#}"))
+        });
+        match reader {
+            Ok(r) => r.parse(bytes, extension, limits),
+            Err(_) => Unavailable.parse(bytes, extension, limits),
+        }
     }
 }
 
