@@ -261,6 +261,10 @@ fn an_ods_with_its_mimetype_entry_last_is_read_as_ods() {
     let r = common::score_one(rubric(), &write(dir.path(), "late.ods", &zip_with(&refs)));
     assert!(r.ok(), "{:#?}", r.findings);
     assert_eq!(r.assessment.unwrap().total, 100.0);
+    // Without any mimetype entry (some writers leave it out), named .xlsx: still an ODS, read as one.
+    let r = common::score_one(rubric(), &write(dir.path(), "nomime.xlsx", &zip_with(&refs[..refs.len() - 1])));
+    assert!(r.assessment.is_some(), "{:#?}", r.findings);
+    assert_eq!(r.findings.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["file-type-mismatch"]);
 }
 
 #[test]

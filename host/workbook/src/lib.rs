@@ -496,7 +496,11 @@ pub(crate) fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnin
     let (is_ods, is_xlsb) = zip_kind(&mut zip);
     warnings.extend(container_mismatch(&ext, is_ods, is_xlsb));
     if is_ods {
-        let book = calamine::open_workbook_from_rs(cursor()).map_err(|e| match e {
+        let repacked = match zip.index_for_name("mimetype") {
+            Some(_) => None,
+            None => Some(with_mimetype(&mut zip)?),
+        };
+        let book = calamine::open_workbook_from_rs(Cursor::new(repacked.as_deref().unwrap_or(bytes))).map_err(|e| match e {
             calamine::OdsError::Password => encrypted(),
             e => err(e.to_string()),
         });
@@ -545,9 +549,25 @@ fn extension(path: &Path) -> String {
 
 /// (ODS, xlsb): the container by its content, not by the order of its entries:
 /// an ODS names its type in a "mimetype" entry (wherever it is), an xlsb has a binary workbook.
+/// An OpenDocument package without a `mimetype` entry (some writers leave it
+/// out) is still one: its content.xml and no OOXML content types say so.
 fn zip_kind(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> (bool, bool) {
-    let is_ods = zip_entry_starts_with(zip, "mimetype", ODS_MIME);
+    let unnamed_ods = || zip.index_for_name("mimetype").is_none() && zip.index_for_name("content.xml").is_some() && zip.index_for_name("[Content_Types].xml").is_none();
+    let is_ods = unnamed_ods() || zip_entry_starts_with(zip, "mimetype", ODS_MIME);
     (is_ods, !is_ods && zip.index_for_name("xl/workbook.bin").is_some())
+}
+
+/// The package with a `mimetype` entry added first, for a reader that insists on one.
+fn with_mimetype(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<u8>, ReadError> {
+    let broken = |e: zip::result::ZipError| fail_with("unreadable", "文件已损坏，请用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", e);
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    out.start_file("mimetype", stored).map_err(broken)?;
+    std::io::Write::write_all(&mut out, ODS_MIME).map_err(|e| broken(e.into()))?;
+    for i in 0..zip.len() {
+        out.raw_copy_file(zip.by_index_raw(i).map_err(broken)?).map_err(broken)?;
+    }
+    Ok(out.finish().map_err(broken)?.into_inner())
 }
 
 fn mismatch(ext: &str, actual: &str) -> (String, String) {
