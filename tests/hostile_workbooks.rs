@@ -377,3 +377,19 @@ fn a_small_ods_claiming_a_huge_sheet_is_refused_under_the_memory_cap() {
     let (code, _) = only_error(&r);
     assert!(["read-memory", "too-large", "read-timeout"].contains(&code), "{:#?}", r.findings);
 }
+
+/// Found by fuzz/reader_formats: a compound file cut short inside its FAT sector
+/// makes calamine fail an assertion (a panic; in the sandbox, a trap). It is one
+/// `unreadable` finding with the parser's words kept as its detail.
+#[test]
+fn a_compound_file_cut_inside_its_fat_is_unreadable_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cut = looping_xls();
+    cut.truncate(512 + 511);
+    let p = write(dir.path(), "cut.xls", &cut);
+    let r = common::score_one(rubric(), &p);
+    let f = r.findings.iter().find(|f| f.severity == Severity::Error).unwrap();
+    assert_eq!(f.code, "unreadable", "{:#?}", r.findings);
+    assert!(f.message.contains("另存为 .xlsx"), "{}", f.message);
+    assert!(f.detail.as_deref().is_some_and(|d| d.contains("panicked")), "{:?}", f.detail);
+}
