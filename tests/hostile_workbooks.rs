@@ -393,3 +393,16 @@ fn a_compound_file_cut_inside_its_fat_is_unreadable_not_a_crash() {
     assert!(f.message.contains("另存为 .xlsx"), "{}", f.message);
     assert!(f.detail.as_deref().is_some_and(|d| d.contains("panicked")), "{:?}", f.detail);
 }
+
+/// Found by fuzz/reader_formats: a compound file whose sector lies past the end
+/// of the file makes calamine index out of bounds (a panic; in the sandbox, a
+/// trap): one `unreadable` finding, and the next workbook is still scored.
+#[test]
+fn fuzzer_found_sector_past_the_end_is_a_finding() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/fuzz-cfb-sector-past-end.xls");
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.xlsx", &filled());
+    let results = kaohe::score::score_files(rubric(), &[p, good]);
+    assert_eq!(only_error(&results[0]).0, "unreadable");
+    assert!(results[1].ok(), "{:#?}", results[1].findings);
+}
