@@ -235,8 +235,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let limits = Limits { timeout: Duration::from_millis(cli.rubric_timeout), memory: cli.rubric_memory << 20 };
     let cache = if cli.no_cache { None } else { kaohe::runtime::default_cache_dir() };
     let rt = Runtime::with_cache(limits, cache.as_deref())?;
-    let budget = kaohe::reader::ReadBudget { timeout: Duration::from_millis(cli.read_timeout), memory: cli.read_memory << 20 };
-    kaohe::reader::configure(budget, cache.as_deref());
+    let read = Limits { timeout: Duration::from_millis(cli.read_timeout), memory: cli.read_memory << 20 };
+    kaohe::reader::configure(read, cache.as_deref());
     let jobs = match cli.jobs {
         Some(0) => return Err(usage("--jobs must be at least 1")),
         Some(n) => n,

@@ -39,27 +39,17 @@ mod bindings {
 use bindings::ReaderPre;
 use bindings::exports::kaohe::reader::sheets as wit;
 
-/// Limits of one read: its wall-clock budget and its memory cap.
-#[derive(Debug, Clone, Copy)]
-pub struct ReadBudget {
-    pub timeout: Duration,
-    pub memory: usize,
-}
+/// The limits of one read unless told otherwise: 10 s and 256 MiB.
+pub const DEFAULT_LIMITS: Limits = Limits { timeout: Duration::from_secs(10), memory: 256 << 20 };
 
-impl Default for ReadBudget {
-    fn default() -> Self {
-        ReadBudget { timeout: Duration::from_secs(10), memory: 256 << 20 }
-    }
-}
-
-static SETTINGS: OnceLock<(ReadBudget, Option<std::path::PathBuf>)> = OnceLock::new();
+static SETTINGS: OnceLock<(Limits, Option<std::path::PathBuf>)> = OnceLock::new();
 static READER: OnceLock<Result<Sandboxed, String>> = OnceLock::new();
 
-/// Set the budget and the compiled-component cache for this process's reads
-/// (once, before the first read; later calls are ignored). Without it, reads
-/// use [`ReadBudget::default`] and no cache.
-pub fn configure(budget: ReadBudget, cache_dir: Option<&std::path::Path>) {
-    let _ = SETTINGS.set((budget, cache_dir.map(|d| d.to_path_buf())));
+/// Set the limits of each read (its deadline and memory cap) and the
+/// compiled-component cache for this process (once, before the first read;
+/// later calls are ignored). Without it, reads use [`DEFAULT_LIMITS`] and no cache.
+pub fn configure(limits: Limits, cache_dir: Option<&std::path::Path>) {
+    let _ = SETTINGS.set((limits, cache_dir.map(|d| d.to_path_buf())));
 }
 
 /// The sandboxed parser. The component is compiled (or loaded from the cache)
@@ -75,7 +65,7 @@ struct Lazy;
 impl Parser for Lazy {
     fn parse(&self, bytes: &[u8], extension: &str, limits: &ReadLimits) -> Result<Parsed, ReadError> {
         let reader = READER.get_or_init(|| {
-            let (budget, cache) = SETTINGS.get_or_init(|| (ReadBudget::default(), None));
+            let (budget, cache) = SETTINGS.get_or_init(|| (DEFAULT_LIMITS, None));
             Sandboxed::new(*budget, cache.as_deref()).map_err(|e| format!("{e:#}"))
         });
         match reader {
@@ -89,13 +79,13 @@ impl Parser for Lazy {
 pub struct Sandboxed {
     engine: Engine,
     pre: ReaderPre<State>,
-    budget: ReadBudget,
+    budget: Limits,
     _ticker: Arc<()>,
 }
 
 impl Sandboxed {
     /// Compile the built-in reader component (or load it from the cache).
-    pub fn new(budget: ReadBudget, cache_dir: Option<&std::path::Path>) -> Result<Self> {
+    pub fn new(budget: Limits, cache_dir: Option<&std::path::Path>) -> Result<Self> {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.max_wasm_stack(1 << 20);
@@ -130,7 +120,7 @@ impl Parser for Sandboxed {
             max_cells: limits.max_cells.min(u32::MAX as usize) as u32,
             max_area: limits.max_area,
         };
-        let (mut store, stderr) = sandboxed_store(&self.engine, Limits { timeout: self.budget.timeout, memory: self.budget.memory });
+        let (mut store, stderr) = sandboxed_store(&self.engine, self.budget);
         let result = self
             .pre
             .instantiate(&mut store)
