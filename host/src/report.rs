@@ -137,22 +137,13 @@ impl<'a> Writer<'a> {
     /// Write 统计表 (every unit, 备注 last) and 问题清单 for the whole batch,
     /// duplicates and roster checked; returns the xlsx bytes.
     pub fn finish(mut self, results: &[UnitResult]) -> Result<Vec<u8>> {
-        let f = &self.f;
-        let n = self.rubrics.len();
-        let (mut stat_row, mut findings_row) = (4u32, 1u32);
-        let mut tally = Tally::default();
-        let mut per_rubric = vec![Tally::default(); n];
+        let findings = 1 + self.rubrics.len();
+        attachment2_body(self.book.worksheet_from_index(0)?, &self.rubrics, results, &self.f)?;
+        let mut row = 1;
         for r in results {
-            attachment2_row(self.book.worksheet_from_index(0)?, stat_row, self.rubrics[0], r, f)?;
-            stat_row += 1;
-            findings_row = findings_rows(self.book.worksheet_from_index(1 + n)?, findings_row, "", r, f)?;
-            tally.add(r);
-            per_rubric[r.rubric.min(n - 1)].add(r);
+            row = findings_rows(self.book.worksheet_from_index(findings)?, row, "", r, &self.f)?;
         }
-        let used: Vec<(&LoadedRubric, usize)> =
-            self.rubrics.iter().zip(&per_rubric).enumerate().filter(|(k, (_, t))| *k == 0 || t.units > 0).map(|(_, (r, t))| (*r, t.units)).collect();
-        attachment2_notes(self.book.worksheet_from_index(0)?, stat_row, &used, &tally, f)?;
-        findings_tail(self.book.worksheet_from_index(1 + n)?, findings_row, f)?;
+        findings_tail(self.book.worksheet_from_index(findings)?, row, &self.f)?;
         crate::output::save_summary(&mut self.book)
     }
 }
@@ -168,20 +159,23 @@ pub(crate) fn attachment2(
     f: &Formats,
 ) -> Result<()> {
     attachment2_head(ws, name, rubrics[0], header, f)?;
+    attachment2_body(ws, rubrics, results, f)
+}
+
+/// Attachment 2's rows, one per unit, and its 备注 row (each rubric used, with its units).
+fn attachment2_body(ws: &mut Worksheet, rubrics: &[&LoadedRubric], results: &[UnitResult], f: &Formats) -> Result<()> {
     let mut row = 4;
+    let mut tally = Tally::default();
+    let mut per_rubric = vec![Tally::default(); rubrics.len()];
     for r in results {
         attachment2_row(ws, row, rubrics[0], r, f)?;
         row += 1;
+        tally.add(r);
+        per_rubric[r.rubric.min(rubrics.len() - 1)].add(r);
     }
-    let used: Vec<(&LoadedRubric, usize)> = rubrics
-        .iter()
-        .enumerate()
-        .map(|(k, rb)| (*rb, crate::units::tally(results.iter().filter(|r| r.rubric == k)).units))
-        .enumerate()
-        .filter(|(k, (_, n))| *k == 0 || *n > 0)
-        .map(|(_, x)| x)
-        .collect();
-    attachment2_notes(ws, row, &used, &crate::units::tally(results), f)
+    let used: Vec<(&LoadedRubric, usize)> =
+        rubrics.iter().zip(&per_rubric).enumerate().filter(|(k, (_, t))| *k == 0 || t.units > 0).map(|(_, (r, t))| (*r, t.units)).collect();
+    attachment2_notes(ws, row, &used, &tally, f)
 }
 
 fn last_column(rubric: &LoadedRubric) -> u16 {
