@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use kaohe::runtime::LoadedRubric;
 use kaohe::score::{UnitResult, Severity};
 use kaohe::workbook::{ReadLimits, read_bytes_with, read_file};
+use common::{Layout, full_marks, handmade_xlsx, set};
 
 fn rubric() -> &'static LoadedRubric {
     common::changzhi()
@@ -355,7 +356,7 @@ fn a_looping_compound_file_costs_only_itself() {
 }
 
 #[test]
-fn a_small_ods_claiming_a_huge_sheet_is_refused_under_the_memory_cap() {
+fn a_small_ods_claiming_a_huge_sheet_is_refused_before_allocating() {
     let dir = tempfile::tempdir().unwrap();
     // One row repeated 99,000 times, each a thousand cells wide: 99 million cells (under calamine's own cap of
     // 100 million) from a few hundred bytes.
@@ -374,8 +375,40 @@ fn a_small_ods_claiming_a_huge_sheet_is_refused_under_the_memory_cap() {
     let started = std::time::Instant::now();
     let r = common::score_one(rubric(), &p);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
-    let (code, _) = only_error(&r);
-    assert!(["read-memory", "too-large", "read-timeout"].contains(&code), "{:#?}", r.findings);
+    // Measured from content.xml before calamine allocates a cell (not left to the memory cap).
+    let (code, msg) = only_error(&r);
+    assert_eq!(code, "too-large", "{:#?}", r.findings);
+    assert!(msg.contains("评分表"), "{msg}");
+}
+
+#[test]
+fn an_xlsb_scorecard_is_scored_through_the_sandboxed_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let info = &rubric().info;
+    let mut v = full_marks(info);
+    set(&mut v, "12", 1.0);
+    let xlsb = common::xlsb::from_workbook(&handmade_xlsx(info, &Layout::seed("评分表", &[]), &v), "xlsx");
+    let r = common::score_one(rubric(), &write(dir.path(), "沁县.xlsb", &xlsb));
+    assert!(r.ok(), "{:#?}", r.findings);
+    let lost = info.items.iter().find(|i| i.id == "12").unwrap().max_points - 1.0;
+    assert_eq!(r.assessment.as_ref().map(|a| a.total), Some(100.0 - lost), "{:#?}", r.findings);
+}
+
+#[test]
+fn a_small_xlsb_claiming_a_huge_sheet_is_refused_before_allocating() {
+    use kaohe_workbook::parse::{Cell as RawCell, Parsed, RawSheet, Value};
+    let dir = tempfile::tempdir().unwrap();
+    // Two cells a million rows and 16,000 columns apart: a dense range of 16 billion cells, in 1 KB.
+    let far = |row, col| RawCell { row, col, value: Value::Number(1.0) };
+    let sheet = RawSheet { name: "评分表".into(), visible: true, cells: vec![far(0, 0), far(1_000_000, 16_000)], uncached: vec![] };
+    let xlsb = common::xlsb::write(&Parsed { sheets: vec![sheet], warnings: vec![] });
+    assert!(xlsb.len() < 2048);
+    let started = std::time::Instant::now();
+    let r = common::score_one(rubric(), &write(dir.path(), "huge.xlsb", &xlsb));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let (code, msg) = only_error(&r);
+    assert_eq!(code, "too-large", "{:#?}", r.findings);
+    assert!(msg.contains("评分表"), "{msg}");
 }
 
 /// Found by fuzz/reader_formats: a compound file cut short inside its FAT sector

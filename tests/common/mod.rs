@@ -8,6 +8,8 @@ use std::io::Write;
 use kaohe::runtime::{LoadedRubric, RubricInfo, Runtime, Scoring};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 
+pub mod xlsb;
+
 /// A value as an inspector might type it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {

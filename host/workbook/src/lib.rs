@@ -23,6 +23,7 @@ use std::path::Path;
 use calamine::{Data, Reader, Sheets};
 
 mod fast_xlsx;
+mod ods_extent;
 pub mod parse;
 pub mod roster;
 mod scorecard;
@@ -410,6 +411,24 @@ fn load_sheets(book: &mut Sheets<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<
                 check_area(cells.iter().map(|c| c.get_position()), &name, limits)?;
                 calamine::Range::from_sparse(cells)
             }
+            // xlsb streams too: the cap holds before a dense range for the declared
+            // dimensions is allocated (a 9 KB xlsb once claimed 555 MB that way).
+            Sheets::Xlsb(x) => {
+                let mut reader = x.worksheet_cells_reader(&name).map_err(|e| unreadable(&name, e.to_string()))?;
+                let mut cells = Vec::new();
+                while let Some(c) = reader.next_cell().map_err(|e| unreadable(&name, e.to_string()))? {
+                    if c.get_value() == &calamine::DataRef::Empty {
+                        continue;
+                    }
+                    if cells.len() >= limits.max_cells {
+                        return Err(too_big(&name, limits));
+                    }
+                    let pos = c.get_position();
+                    cells.push(calamine::Cell::new(pos, Data::from(c.get_value().clone())));
+                }
+                check_area(cells.iter().map(|c| c.get_position()), &name, limits)?;
+                calamine::Range::from_sparse(cells)
+            }
             other => {
                 let r = other.worksheet_range(&name).map_err(|e| unreadable(&name, e.to_string()))?;
                 check_area(r.used_cells().map(|(r0, c0, _)| (r0 as u32, c0 as u32)), &name, limits)?;
@@ -496,6 +515,9 @@ pub(crate) fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnin
     let (is_ods, is_xlsb) = zip_kind(&mut zip);
     warnings.extend(container_mismatch(&ext, is_ods, is_xlsb));
     if is_ods {
+        if let Ok(content) = zip.by_name("content.xml") {
+            ods_extent::check(content, limits)?;
+        }
         let repacked = match zip.index_for_name("mimetype") {
             Some(_) => None,
             None => Some(with_mimetype(&mut zip)?),
