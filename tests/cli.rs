@@ -397,3 +397,45 @@ fn a_summary_edited_since_kaohe_wrote_it_is_kept_unless_forced() {
     assert_eq!(kaohe(&["template", "--center", "沁县退役军人服务中心", "-o", s(&t)]).status.code(), Some(0));
     assert_eq!(summary_owner(&t), Owner::Other);
 }
+
+#[test]
+fn rubric_show_json_spells_parts_and_sources_as_the_interface_does() {
+    let out = kaohe(&["rubric", "show", "changzhi-2023", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parts: std::collections::BTreeSet<&str> = v["items"].as_array().unwrap().iter().map(|i| i["part"].as_str().unwrap()).collect();
+    assert_eq!(parts.into_iter().collect::<Vec<_>>(), ["base", "bonus", "deduction", "special", "special-deduction"]);
+    let sources: Vec<&str> = v["report"]["columns"].as_array().unwrap().iter().map(|c| c["source"].as_str().unwrap()).collect();
+    assert_eq!(sources.first(), Some(&"county"));
+    assert!(sources.contains(&"category:组织领导") && sources.contains(&"total") && sources.contains(&"grade"), "{sources:?}");
+    assert!(sources.iter().all(|s| !s.contains("::")), "{sources:?}");
+    let item65 = v["items"].as_array().unwrap().iter().find(|i| i["id"] == "65").unwrap();
+    assert_eq!(item65["scoring"]["kind"], "rules");
+    assert_eq!(item65["scoring"]["rules"][0]["mode"], "per-occurrence");
+}
+
+#[test]
+fn help_states_the_exit_status() {
+    let out = kaohe(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("Exit status: 0 when every unit scored cleanly, 1 when any unit had an error"), "{help}");
+    assert!(help.contains("2 for usage errors"), "{help}");
+}
+
+#[test]
+fn cli_tables_line_up_by_display_width() {
+    let out = kaohe(&["score", s(&samples())]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let columns: Vec<usize> = stdout
+        .lines()
+        .filter_map(|l| {
+            // The total is the first number after the two name columns (right-aligned): where it ends, in terminal columns.
+            let at = l.find(|c: char| c.is_ascii_digit())?;
+            let end = at + l[at..].find(' ')?;
+            Some(unicode_width::UnicodeWidthStr::width(&l[..end]))
+        })
+        .collect();
+    assert!(columns.len() >= 10, "{stdout}");
+    assert!(columns.windows(2).all(|w| w[0] == w[1]), "{columns:?}\n{stdout}");
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use common::{Cell, Layout, full_marks, handmade_ods, handmade_xlsx, set};
 use kaohe::runtime::LoadedRubric;
 use kaohe::score::{UnitResult, Finding, Severity, score_files};
-use kaohe::template::{self, Unit};
+use kaohe::render::template::{self, Unit};
 
 fn rubric() -> &'static LoadedRubric {
     common::changzhi()

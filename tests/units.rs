@@ -307,11 +307,11 @@ fn points_written_with_words_follow_one_rule() {
 fn counts_in_a_template_take_a_unit_but_never_points() {
     let dir = tempfile::tempdir().unwrap();
     let info = &rubric().info;
-    let mut unit = kaohe::template::Unit { center: "潞州区退役军人服务中心".into(), county: "潞州区".into(), ..Default::default() };
+    let mut unit = kaohe::render::template::Unit { center: "潞州区退役军人服务中心".into(), county: "潞州区".into(), ..Default::default() };
     for item in info.items.iter().filter(|i| i.required) {
         unit.values.insert(item.id.clone(), item.max_points);
     }
-    let bytes = kaohe::template::build(rubric(), &unit).unwrap();
+    let bytes = kaohe::render::template::build(rubric(), &unit).unwrap();
     // Put text into the 65.1 count cell (row of 65.1 in the template: the one after 65).
     let p = write(dir.path(), "t.xlsx", &bytes);
     let card = kaohe::workbook::read(&p).unwrap().cards.remove(0);
@@ -541,7 +541,7 @@ mod shuffled {
     use super::*;
     use proptest::prelude::*;
 
-    type Key = (String, String, Option<String>, Option<f64>, Vec<(String, Option<String>, Option<String>)>);
+    type Key = (String, String, Option<String>, Option<f64>, Vec<(kaohe::Code, Option<String>, Option<String>)>);
 
     fn result_key(r: &UnitResult) -> Key {
         let mut f: Vec<_> = r.findings.iter().map(|f| (f.code.clone(), f.cell.clone(), f.item.clone())).collect();

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use calamine::Reader;
 use kaohe::runtime::{Entry, EntryValue, Limits, LoadedRubric, Runtime, RuleCount, Scoring};
-use kaohe::template::Unit;
+use kaohe::render::template::Unit;
 use rayon::prelude::*;
 
 const KAOHE: &str = env!("CARGO_BIN_EXE_kaohe");
@@ -82,7 +82,7 @@ fn values(rubric: &LoadedRubric, seed: u64) -> Unit {
 fn generate(rubric: &LoadedRubric, dir: &Path, n: usize) -> Vec<PathBuf> {
     let files: Vec<PathBuf> = (0..n).map(|i| dir.join(format!("{i:06}.xlsx"))).collect();
     files.par_iter().enumerate().for_each(|(i, p)| {
-        let bytes = kaohe::template::build(rubric, &values(rubric, i as u64 + 1)).expect("template");
+        let bytes = kaohe::render::template::build(rubric, &values(rubric, i as u64 + 1)).expect("template");
         std::fs::write(p, bytes).expect("write workbook");
     });
     files

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use common::{Cell, Layout, full_marks, handmade_book, handmade_ods, handmade_xlsx, set};
 use kaohe::runtime::{Runtime, RubricInfo};
-use kaohe::template::Unit;
+use kaohe::render::template::Unit;
 
 /// Base-item scores with some variety: most at full marks, some half a point
 /// or half the marks lower, a few at zero. `k` picks the county's pattern.
@@ -69,7 +69,7 @@ fn main() -> anyhow::Result<()> {
             note: Some(note.into()),
             values,
         };
-        kaohe::output::write_atomic(&out.join(format!("{county}.xlsx")), &kaohe::template::build(&rubric, &unit)?)?;
+        kaohe::output::write_atomic(&out.join(format!("{county}.xlsx")), &kaohe::render::template::build(&rubric, &unit)?)?;
     }
 
     let title = format!("县(区)退役军人服务中心考核评分表（{note}）");
@@ -224,7 +224,7 @@ fn main() -> anyhow::Result<()> {
             note: Some(note.into()),
             values,
         };
-        kaohe::output::write_atomic(&dir.join(format!("{county}{station}.xlsx")), &kaohe::template::build(&township, &unit)?)?;
+        kaohe::output::write_atomic(&dir.join(format!("{county}{station}.xlsx")), &kaohe::render::template::build(&township, &unit)?)?;
     }
 
     // Two more cities for the province example: 晋城市 uses the example 2024 revision.
@@ -245,7 +245,7 @@ fn main() -> anyhow::Result<()> {
                 note: Some(note.into()),
                 values,
             };
-            kaohe::output::write_atomic(&dir.join(format!("{county}.xlsx")), &kaohe::template::build(rubric, &unit)?)?;
+            kaohe::output::write_atomic(&dir.join(format!("{county}.xlsx")), &kaohe::render::template::build(rubric, &unit)?)?;
         }
     }
     std::fs::write(

@@ -21,7 +21,7 @@ pub struct Catalog<'rt> {
 }
 
 /// A component that could not be loaded, and why.
-pub struct LoadError {
+pub struct LoadFailure {
     pub origin: String,
     pub error: anyhow::Error,
 }
@@ -57,14 +57,14 @@ impl<'rt> Catalog<'rt> {
     }
 
     /// Load every rubric the catalog can see, plus the given files.
-    pub fn list(&self, files: &[PathBuf]) -> (Vec<LoadedRubric>, Vec<LoadError>) {
+    pub fn list(&self, files: &[PathBuf]) -> (Vec<LoadedRubric>, Vec<LoadFailure>) {
         let mut ok = Vec::new();
         let mut bad = Vec::new();
         let sources = self.sources().into_iter().map(|(_, s)| s).chain(files.iter().cloned().map(Source::File));
         for s in sources {
             match self.load(&s) {
                 Ok(r) => ok.push(r),
-                Err(error) => bad.push(LoadError { origin: s.origin(), error }),
+                Err(error) => bad.push(LoadFailure { origin: s.origin(), error }),
             }
         }
         (ok, bad)
@@ -86,18 +86,18 @@ impl<'rt> Catalog<'rt> {
 
     /// Load a component from bytes already read (and, for a manifest, verified).
     pub fn load_bytes(&self, bytes: &[u8], origin: &str) -> Result<LoadedRubric> {
-        self.rt.load(bytes, origin)
+        Ok(self.rt.load(bytes, origin)?)
     }
 
     /// Load one component file.
     pub fn load_file(&self, path: &Path) -> Result<LoadedRubric> {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read rubric component {}", path.display()))?;
-        self.rt.load(&bytes, &path.display().to_string())
+        Ok(self.rt.load(&bytes, &path.display().to_string())?)
     }
 
     fn load(&self, s: &Source) -> Result<LoadedRubric> {
         match s {
-            Source::Builtin(name, bytes) => self.rt.load(bytes, &format!("built-in ({name})")),
+            Source::Builtin(name, bytes) => Ok(self.rt.load(bytes, &format!("built-in ({name})"))?),
             Source::File(p) => self.load_file(p),
         }
     }

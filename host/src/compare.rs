@@ -10,18 +10,15 @@
 //! # anyhow::Ok(())
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
 use kaohe_engine::fmt_points;
-use rust_xlsxwriter::Workbook;
 use serde::Serialize;
 
-use crate::report::{Formats, Value, findings_sheet, write_value};
-use crate::runtime::{Band, Item, LoadedRubric, Part, RubricInfo, RuleMode, Scoring};
-use crate::score::{Finding, Severity, UnitResult, read_workbook, score_unit};
+use crate::runtime::{Band, Item, LoadedRubric, Part, RubricInfo, Scoring};
+use crate::score::{Finding, Severity, UnitResult, internal_error, read_workbook, score_unit};
 use crate::units::Roster;
-use crate::workbook::{Raw, Scorecard};
+use crate::workbook::{Code, Raw, Scorecard};
 
 /// One difference between rubric A and rubric B.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,31 +37,6 @@ pub struct Change {
 
 fn change(code: &'static str, label: &'static str, item: &str, a: impl Into<String>, b: impl Into<String>) -> Change {
     Change { code, label, item: item.to_string(), a: a.into(), b: b.into() }
-}
-
-fn part_name(p: Part) -> &'static str {
-    match p {
-        Part::Base => "基础项",
-        Part::Bonus => "加分项",
-        Part::Deduction => "减分项",
-        Part::Special => "特别考核加分",
-        Part::SpecialDeduction => "特别考核减分",
-    }
-}
-
-fn levels_text(scoring: &Scoring) -> String {
-    match scoring {
-        Scoring::Range => "0～最高分".into(),
-        Scoring::Levels(ls) => ls.iter().map(|l| format!("{}分：{}", fmt_points(l.points), l.label)).collect::<Vec<_>>().join("；"),
-        Scoring::Rules(_) => "按分项扣分".into(),
-    }
-}
-
-fn rule_text(mode: RuleMode, each: f64, cap: f64, unit: &str) -> String {
-    match mode {
-        RuleMode::PerOccurrence => format!("每{unit}扣{}分，最多扣{}分", fmt_points(each), fmt_points(cap)),
-        RuleMode::Discretionary => format!("视情扣分，最多扣{}分", fmt_points(cap)),
-    }
 }
 
 fn bands_text(bands: &[Band]) -> String {
@@ -106,7 +78,7 @@ pub fn diff(a: &RubricInfo, b: &RubricInfo) -> Vec<Change> {
             out.push(change("moved", "调整分类", &ia.id, ia.category.clone(), ib.category.clone()));
         }
         if ia.part != ib.part {
-            out.push(change("part-changed", "性质调整", &ia.id, part_name(ia.part), part_name(ib.part)));
+            out.push(change("part-changed", "性质调整", &ia.id, crate::wording::part_label(ia.part), crate::wording::part_label(ib.part)));
         }
         match (&ia.scoring, &ib.scoring) {
             (Scoring::Rules(ra), Scoring::Rules(rb)) => {
@@ -114,7 +86,7 @@ pub fn diff(a: &RubricInfo, b: &RubricInfo) -> Vec<Change> {
                     match rb.iter().find(|y| y.id == x.id) {
                         None => out.push(change("rule-removed", "删除扣分分项", &x.id, x.text.clone(), "")),
                         Some(y) => {
-                            let (tx, ty) = (rule_text(x.mode, x.points_each, x.cap, &x.unit), rule_text(y.mode, y.points_each, y.cap, &y.unit));
+                            let (tx, ty) = (crate::wording::rule_text(x.mode, x.points_each, x.cap, &x.unit), crate::wording::rule_text(y.mode, y.points_each, y.cap, &y.unit));
                             if tx != ty {
                                 out.push(change("rule-changed", "扣分规则调整", &x.id, tx, ty));
                             }
@@ -122,11 +94,11 @@ pub fn diff(a: &RubricInfo, b: &RubricInfo) -> Vec<Change> {
                     }
                 }
                 for y in rb.iter().filter(|y| !ra.iter().any(|x| x.id == y.id)) {
-                    out.push(change("rule-added", "新增扣分分项", &y.id, "", format!("{}：{}", y.text, rule_text(y.mode, y.points_each, y.cap, &y.unit))));
+                    out.push(change("rule-added", "新增扣分分项", &y.id, "", format!("{}：{}", y.text, crate::wording::rule_text(y.mode, y.points_each, y.cap, &y.unit))));
                 }
             }
-            (x, y) if levels_text(x) != levels_text(y) => {
-                out.push(change("levels-changed", "计分方式调整", &ia.id, levels_text(x), levels_text(y)))
+            (x, y) if crate::wording::levels_text(x) != crate::wording::levels_text(y) => {
+                out.push(change("levels-changed", "计分方式调整", &ia.id, crate::wording::levels_text(x), crate::wording::levels_text(y)))
             }
             _ => {}
         }
@@ -167,26 +139,33 @@ pub struct Pair {
 /// stay full marks: 4 of 4 becomes 3 of 3), and a level keeps its label (64's
 /// "比例不低于三分之一" is worth what B says). Each conversion is a warning on
 /// B's result; items B has that the workbook lacks are findings too.
-pub fn score_both(a: &LoadedRubric, b: &LoadedRubric, files: &[PathBuf], roster: Option<&Roster>) -> Vec<Pair> {
-    use rayon::prelude::*;
+pub fn score_both(a: &LoadedRubric, b: &LoadedRubric, files: &[PathBuf], roster: Option<&Roster>, jobs: usize) -> Vec<Pair> {
     let conversions = conversions(&a.info, &b.info);
-    let per_file: Vec<Vec<(UnitResult, UnitResult)>> = files
-        .par_iter()
-        .map(|f| {
-            let read = read_workbook(f);
-            read.units()
-                .into_iter()
-                .map(|(seed, card)| {
-                    let ra = score_unit(a, 0, seed.clone(), card);
-                    let converted = card.map(|c| convert(c, &conversions));
-                    let mut rb = score_unit(b, 1, seed, converted.as_ref().map(|c| &c.0));
-                    rb.findings.extend(converted.map(|c| c.1).unwrap_or_default());
-                    (ra, rb)
-                })
-                .collect()
-        })
-        .collect();
-    let (mut va, mut vb): (Vec<UnitResult>, Vec<UnitResult>) = per_file.into_iter().flatten().unzip();
+    let both = |f: &Path| -> Vec<(UnitResult, UnitResult)> {
+        let read = read_workbook(f);
+        read.units()
+            .into_iter()
+            .map(|(seed, card)| {
+                let ra = score_unit(a, 0, seed.clone(), card);
+                let converted = card.map(|c| convert(c, &conversions));
+                let mut rb = score_unit(b, 1, seed, converted.as_ref().map(|c| &c.0));
+                rb.findings.extend(converted.map(|c| c.1).unwrap_or_default());
+                (ra, rb)
+            })
+            .collect()
+    };
+    let broken = |f: &Path| {
+        let sides = |r: UnitResult| (r.clone(), UnitResult { rubric: 1, ..r });
+        internal_error(f).into_iter().map(sides).collect()
+    };
+    let (mut va, mut vb) = (Vec::new(), Vec::new());
+    let _ = crate::batch::ordered(files, jobs, both, broken, &mut |pairs: Vec<(UnitResult, UnitResult)>| {
+        for (x, y) in pairs {
+            va.push(x);
+            vb.push(y);
+        }
+        Ok(())
+    });
     crate::units::check(&mut va, &[a], roster);
     crate::units::check(&mut vb, &[a, b], roster);
     va.into_iter().zip(vb).map(|(a, b)| Pair { a, b }).collect()
@@ -250,7 +229,7 @@ fn convert(card: &Scorecard, conversions: &[(String, Conversion)]) -> (Scorecard
                 row.value = Raw::Number(nv);
                 notes.push(Finding {
                     severity: Severity::Warning,
-                    code: "converted".into(),
+                    code: Code::Converted,
                     sheet: Some(card.sheet.clone()),
                     cell: Some(row.cell()),
                     item: Some(id.clone()),
@@ -264,12 +243,12 @@ fn convert(card: &Scorecard, conversions: &[(String, Conversion)]) -> (Scorecard
 }
 
 /// A result's assessment, if it scored cleanly.
-fn ok(r: &UnitResult) -> Option<&crate::runtime::Assessment> {
+pub fn ok(r: &UnitResult) -> Option<&crate::runtime::Assessment> {
     r.assessment.as_ref().filter(|_| r.ok())
 }
 
 /// The base categories of both rubrics, A's order first.
-fn category_names(a: &RubricInfo, b: &RubricInfo) -> Vec<String> {
+pub fn category_names(a: &RubricInfo, b: &RubricInfo) -> Vec<String> {
     let base = |i: &RubricInfo| i.categories.iter().filter(|c| c.part == Part::Base).map(|c| c.name.clone()).collect::<Vec<_>>();
     let mut names = base(a);
     for n in base(b) {
@@ -280,115 +259,11 @@ fn category_names(a: &RubricInfo, b: &RubricInfo) -> Vec<String> {
     names
 }
 
-fn category_score(r: &UnitResult, name: &str) -> Option<f64> {
+pub fn category_score(r: &UnitResult, name: &str) -> Option<f64> {
     r.assessment.as_ref()?.categories.iter().find(|c| c.name == name).map(|c| c.score)
 }
 
-fn delta(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+pub fn delta(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(kaohe_engine::tidy(b? - a?))
 }
 
-/// The comparison workbook: 评分标准变化, 对比 (per unit: A, B and the difference), 问题清单.
-pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &[Pair]) -> Result<Vec<u8>> {
-    let f = Formats::new();
-    let mut book = Workbook::new();
-    book.set_properties(&crate::output::properties("评分标准版本对比", crate::output::Kind::Summary));
-    let (ia, ib) = (&a.info, &b.info);
-    let tag = |i: &RubricInfo| format!("{} {}", i.id, i.version);
-
-    let ws = book.add_worksheet();
-    ws.set_name("评分标准变化")?;
-    for (c, w) in [16.0, 10.0, 50.0, 50.0].iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
-    }
-    ws.merge_range(0, 0, 0, 3, &format!("评分标准变化：{} → {}", tag(ia), tag(ib)), &f.title)?;
-    for (c, h) in ["变化", "序号", &format!("A：{}", tag(ia)), &format!("B：{}", tag(ib))].iter().enumerate() {
-        ws.write_with_format(1, c as u16, *h, &f.header)?;
-    }
-    for (k, ch) in changes.iter().enumerate() {
-        let row = k as u32 + 2;
-        for (c, v) in [ch.label, ch.item.as_str(), ch.a.as_str(), ch.b.as_str()].iter().enumerate() {
-            ws.write_with_format(row, c as u16, *v, if c >= 2 { &f.note } else { &f.text })?;
-        }
-    }
-    if changes.is_empty() {
-        ws.merge_range(2, 0, 2, 3, "两个评分标准的内容相同", &f.text)?;
-    }
-
-    let ws = book.add_worksheet();
-    ws.set_name("对比")?;
-    let cats = category_names(ia, ib);
-    let mut headers = vec!["县(市、区)".to_string(), "服务(中心)站名称".to_string()];
-    for name in cats.iter().map(String::as_str).chain(["加分减分", "总分"]) {
-        headers.extend([format!("{name}(A)"), format!("{name}(B)"), format!("{name}变化")]);
-    }
-    headers.extend(["考核结果(A)".to_string(), "考核结果(B)".to_string()]);
-    ws.set_column_width(1, 28)?;
-    ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &format!("A：{}（{}）　B：{}（{}）", tag(ia), ia.title, tag(ib), ib.title), &f.line)?;
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_with_format(1, c as u16, h, &f.header)?;
-    }
-    for (k, p) in pairs.iter().enumerate() {
-        let row = k as u32 + 2;
-        write_value(ws, row, 0, Some(Value::Text(p.a.county.clone())), &f)?;
-        write_value(ws, row, 1, Some(Value::Text(p.a.center.clone())), &f)?;
-        let mut triples: Vec<(Option<f64>, Option<f64>)> =
-            cats.iter().map(|n| (ok(&p.a).and(category_score(&p.a, n)), ok(&p.b).and(category_score(&p.b, n)))).collect();
-        triples.push((ok(&p.a).map(|x| x.adjustment), ok(&p.b).map(|x| x.adjustment)));
-        triples.push((ok(&p.a).map(|x| x.total), ok(&p.b).map(|x| x.total)));
-        let mut c = 2u16;
-        for (x, y) in triples {
-            for v in [x, y, delta(x, y)] {
-                write_value(ws, row, c, v.map(Value::Number), &f)?;
-                c += 1;
-            }
-        }
-        for r in [&p.a, &p.b] {
-            let g = ok(r).map(|x| x.grade.clone()).unwrap_or_else(|| r.status().label().into());
-            write_value(ws, row, c, Some(Value::Text(g)), &f)?;
-            c += 1;
-        }
-    }
-
-    let scoped = pairs.iter().flat_map(|p| [(ia.id.as_str(), &p.a), (ib.id.as_str(), &p.b)]);
-    findings_sheet(book.add_worksheet(), "问题清单", scoped, &f)?;
-    crate::output::save_summary(&mut book)
-}
-
-/// The comparison as JSON.
-pub fn json(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &[Pair]) -> serde_json::Value {
-    use serde_json::json;
-    let cats = category_names(&a.info, &b.info);
-    let side = |r: &UnitResult| {
-        let x = r.assessment.as_ref().filter(|_| r.ok());
-        json!({
-            "ok": r.ok(),
-            "categories": cats.iter().map(|n| json!({"name": n, "score": x.and(category_score(r, n))})).collect::<Vec<_>>(),
-            "adjustment": x.map(|x| x.adjustment),
-            "total": x.map(|x| x.total),
-            "grade": x.map(|x| x.grade.clone()),
-            "findings": r.findings,
-        })
-    };
-    let units: Vec<_> = pairs
-        .iter()
-        .map(|p| {
-            let (x, y) = (p.a.assessment.as_ref().filter(|_| p.a.ok()), p.b.assessment.as_ref().filter(|_| p.b.ok()));
-            json!({
-                "file": p.a.file,
-                "sheet": p.a.sheet,
-                "county": p.a.county,
-                "center": p.a.center,
-                "a": side(&p.a),
-                "b": side(&p.b),
-                "delta": {
-                    "categories": cats.iter().map(|n| json!({"name": n, "delta": delta(x.and(category_score(&p.a, n)), y.and(category_score(&p.b, n)))})).collect::<Vec<_>>(),
-                    "adjustment": delta(x.map(|x| x.adjustment), y.map(|y| y.adjustment)),
-                    "total": delta(x.map(|x| x.total), y.map(|y| y.total)),
-                },
-            })
-        })
-        .collect();
-    let rubric = |r: &LoadedRubric| json!({"id": r.info.id, "version": r.info.version, "sha256": r.sha256});
-    json!({"a": rubric(a), "b": rubric(b), "changes": changes, "units": units})
-}

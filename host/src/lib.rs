@@ -6,26 +6,30 @@
 //! - [`catalog`]: find rubric components: built in, `.wasm` files, rubric folders;
 //! - [`workbook`]: read filled scorecards from xlsx/xls/ods; [`reader`]: the parser (calamine) run sandboxed;
 //! - [`score`]: turn workbooks into one result per unit (per sheet holding a scorecard) and findings;
-//! - [`template`], [`report`]: write the blank scorecard and the summary (rust_xlsxwriter);
-//! - [`output`]: atomic, reproducible writes;
+//! - [`render`]: every output, one module per output and medium: the summary,
+//!   the blank scorecard, the comparison and provincial workbooks (rust_xlsxwriter),
+//!   the JSON shapes (`Serialize` types), the CLI's tables;
+//! - [`output`]: where outputs may go (never over an input or a clerk's edits), atomic writes;
 //! - [`units`]: the batch as a whole: the same unit twice, the roster of units expected;
 //! - [`compare`]: two rubric versions side by side; [`province`]: a province's cities, each with its own rubric.
 
+pub mod batch;
 pub mod catalog;
 pub mod compare;
-pub mod json;
 pub mod province;
 pub mod reader;
 pub mod output;
-pub mod report;
+pub mod render;
 pub mod runtime;
 pub mod score;
-pub mod template;
 pub mod units;
+pub mod wording;
 
 /// Reading scorecards from workbooks (the `kaohe-workbook` crate).
 pub use kaohe_workbook as workbook;
 pub use kaohe_workbook::clip;
+/// Every finding code (the `kaohe-workbook` crate's [`Code`](kaohe_workbook::Code)).
+pub use kaohe_workbook::Code;
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 

@@ -179,3 +179,72 @@ pub fn summary_owner(path: &Path) -> Owner {
         _ => Owner::EditedSince,
     }
 }
+
+/// An output or input the run refuses (the invocation's fault: exit status 2),
+/// saying what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Refuse an output that is one of the inputs, is not an .xlsx, or exists and
+/// is not a kaohe output unchanged since kaohe wrote it (unless `force`).
+pub fn check_output(out: &Path, inputs: &[std::path::PathBuf], force: bool) -> std::result::Result<(), Refused> {
+    let refuse = |msg: String| Err(Refused(msg));
+    if out.extension().is_none_or(|e| !e.eq_ignore_ascii_case("xlsx")) {
+        return refuse(format!("{}: the summary is an .xlsx workbook; name it SUMMARY.xlsx", out.display()));
+    }
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
+    };
+    if inputs.iter().any(|i| same(out, i)) {
+        return refuse(format!("{} is one of the inputs; write the summary somewhere else", out.display()));
+    }
+    if out.exists() && !force {
+        match summary_owner(out) {
+            Owner::Kaohe => {}
+            Owner::EditedSince => {
+                return refuse(format!(
+                    "{} is a summary kaohe wrote, but it has been edited or saved again since (a clerk's remarks?); it is kept: choose another name or pass --force to replace it",
+                    out.display()
+                ));
+            }
+            Owner::Other => {
+                return refuse(format!("{} exists and is not a summary kaohe wrote; choose another name or pass --force to overwrite it", out.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Check the output (see [`check_output`]) and expand the inputs into
+/// workbook files, never reading the output or the roster as a scorecard.
+pub fn inputs_for(
+    inputs: &[std::path::PathBuf],
+    output: Option<&Path>,
+    roster: Option<&crate::units::Roster>,
+    force: bool,
+) -> std::result::Result<Vec<std::path::PathBuf>, Refused> {
+    if let Some(out) = output {
+        check_output(out, inputs, force)?;
+        if let Some(r) = roster
+            && std::path::absolute(out).ok() == std::path::absolute(&r.path).ok()
+        {
+            return Err(Refused(format!("{} is the roster; write the summary somewhere else", out.display())));
+        }
+    }
+    let mut exclude: Vec<std::path::PathBuf> = output.iter().map(|p| p.to_path_buf()).collect();
+    exclude.extend(roster.map(|r| std::path::PathBuf::from(&r.path)));
+    let files = crate::score::collect_inputs(inputs, &exclude).map_err(|e| Refused(format!("{e:#}")))?;
+    if files.is_empty() {
+        return Err(Refused("no workbooks (.xlsx .xlsm .xls .xlsb .ods) found in the inputs".into()));
+    }
+    Ok(files)
+}

@@ -25,13 +25,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use rust_xlsxwriter::Workbook;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::Catalog;
-use crate::report::{Formats, Header, Value, attachment2, findings_sheet, sheet_name, write_value};
-use crate::runtime::{LoadedRubric, hex};
+use crate::runtime::{LoadError, LoadedRubric, hex};
+use crate::workbook::Code;
 use crate::score::{Finding, Options, Severity, UnitResult, collect_inputs, read_workbook, score_stream};
 use crate::units::{Roster, Tally, tally};
 
@@ -82,8 +81,8 @@ pub struct CityReport {
     pub rubrics: Vec<LoadedRubric>,
     /// One per unit, scored or not (roster units with no scorecard included).
     pub results: Vec<UnitResult>,
-    /// Problems with the city's components or folders (one pseudo-result per file named).
-    pub problems: Vec<UnitResult>,
+    /// Problems with the city's components, roster or folders, one per file named.
+    pub problems: Vec<Problem>,
 }
 
 impl CityReport {
@@ -93,27 +92,33 @@ impl CityReport {
     }
 }
 
-fn problem(file: &str, code: &str, message: String) -> UnitResult {
-    UnitResult {
-        file: file.to_string(),
-        sheet: None,
-        input_sha256: None,
-        county: String::new(),
-        center: String::new(),
-        rubric: 0,
-        assessment: None,
-        points: vec![],
-        findings: vec![Finding::file(Severity::Error, code, message)],
+/// Something wrong with a file the manifest names (a component, a roster, a
+/// folder): the city is still scored with what works.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub code: Code,
+    pub message: String,
+}
+
+impl Problem {
+    /// The problem as an error finding on its file (for 问题清单).
+    pub fn finding(&self) -> Finding {
+        Finding::file(Severity::Error, self.code, self.message.clone())
     }
 }
 
-/// Load, verify and score every city of the manifest at `manifest_path`.
-pub fn run(catalog: &Catalog, manifest: &Manifest, manifest_path: &Path, exclude: &[PathBuf]) -> Vec<CityReport> {
-    let base = manifest_path.parent().unwrap_or(Path::new("."));
-    manifest.cities.iter().map(|city| run_city(catalog, city, base, exclude)).collect()
+fn problem(file: &str, code: Code, message: String) -> Problem {
+    Problem { file: file.to_string(), code, message }
 }
 
-fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) -> CityReport {
+/// Load, verify and score every city of the manifest at `manifest_path`.
+pub fn run(catalog: &Catalog, manifest: &Manifest, manifest_path: &Path, exclude: &[PathBuf], jobs: usize) -> Vec<CityReport> {
+    let base = manifest_path.parent().unwrap_or(Path::new("."));
+    manifest.cities.iter().map(|city| run_city(catalog, city, base, exclude, jobs)).collect()
+}
+
+fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf], jobs: usize) -> CityReport {
     let mut report = CityReport { name: city.name.clone(), rubrics: vec![], results: vec![], problems: vec![] };
     for r in &city.rubrics {
         match load_ref(catalog, r, base) {
@@ -124,7 +129,7 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
     let roster = city.roster.as_ref().and_then(|p| match Roster::load(&base.join(p)) {
         Ok(r) => Some(r),
         Err(e) => {
-            report.problems.push(problem(&base.join(p).display().to_string(), "bad-roster", format!("{}：名册无法使用（{e:#}）", city.name)));
+            report.problems.push(problem(&base.join(p).display().to_string(), Code::BadRoster, format!("{}：名册无法使用（{e:#}）", city.name)));
             None
         }
     });
@@ -134,7 +139,7 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
     for w in &city.workbooks {
         match collect_inputs(&[base.join(w)], &exclude) {
             Ok(mut f) => files.append(&mut f),
-            Err(e) => report.problems.push(problem(&base.join(w).display().to_string(), "missing-file", format!("{}：工作簿文件夹不存在（{e:#}）", city.name))),
+            Err(e) => report.problems.push(problem(&base.join(w).display().to_string(), Code::MissingFile, format!("{}：工作簿文件夹不存在（{e:#}）", city.name))),
         }
     }
     if report.rubrics.is_empty() {
@@ -148,7 +153,7 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
                     .map(|(mut r, _)| {
                         r.findings.push(Finding::file(
                             Severity::Error,
-                            "no-rubric",
+                            Code::NoRubric,
                             format!("{}的评分组件均无法使用，未评分（原因见问题清单）", city.name),
                         ));
                         r
@@ -159,104 +164,41 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf]) ->
         return report;
     }
     let refs: Vec<&LoadedRubric> = report.rubrics.iter().collect();
-    let jobs = rayon::current_num_threads();
     report.results = score_stream(&refs, &files, Options { drop_trace: true }, jobs, &mut |_| Ok(())).unwrap_or_default();
     crate::units::check(&mut report.results, &refs, roster.as_ref());
     report
 }
 
 /// Load one component reference, verifying a file's digest before compiling it.
-fn load_ref(catalog: &Catalog, r: &RubricRef, base: &Path) -> std::result::Result<LoadedRubric, (String, &'static str, String)> {
+fn load_ref(catalog: &Catalog, r: &RubricRef, base: &Path) -> std::result::Result<LoadedRubric, (String, Code, String)> {
     match r {
         RubricRef::Builtin(spec) => {
             let Some(id) = spec.strip_prefix("builtin:") else {
-                return Err((spec.clone(), "bad-manifest", format!("“{spec}”应写成 builtin:ID 或 {{ path = …, sha256 = … }}")));
+                return Err((spec.clone(), Code::BadManifest, format!("“{spec}”应写成 builtin:ID 或 {{ path = …, sha256 = … }}")));
             };
-            catalog.builtin(id).map_err(|e| (spec.clone(), "rubric-missing", format!("{e:#}")))
+            catalog.builtin(id).map_err(|e| (spec.clone(), Code::RubricMissing, format!("{e:#}")))
         }
         RubricRef::File { path, sha256 } => {
             let p = base.join(path);
             let shown = p.display().to_string();
-            let bytes = std::fs::read(&p).map_err(|e| (shown.clone(), "missing-file", format!("评分组件文件无法读取：{e}")))?;
+            let bytes = std::fs::read(&p).map_err(|e| (shown.clone(), Code::MissingFile, format!("评分组件文件无法读取：{e}")))?;
             let actual = hex(&Sha256::digest(&bytes));
             if !actual.eq_ignore_ascii_case(sha256.trim()) {
                 return Err((
                     shown,
-                    "digest-mismatch",
+                    Code::DigestMismatch,
                     format!("评分组件的 SHA-256 与清单不符（清单 {}，实际 {actual}），可能被替换或损坏，已拒绝使用", sha256.trim()),
                 ));
             }
             catalog.load_bytes(&bytes, &shown).map_err(|e| {
-                let code = if format!("{e:#}").contains("interface version") { "interface-version" } else { "rubric-load-failed" };
+                let code = match e.downcast_ref::<LoadError>() {
+                    Some(LoadError::WrongInterface { .. }) => Code::InterfaceVersion,
+                    _ => Code::RubricLoadFailed,
+                };
                 (shown.clone(), code, format!("评分组件无法加载：{e:#}"))
             })
         }
     }
-}
-
-/// The provincial workbook: 全省概览, one attachment-2 sheet per city, 问题清单.
-pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> Result<Vec<u8>> {
-    let f = Formats::new();
-    let mut book = Workbook::new();
-    let title = format!("{}基层服务中心（站）量化考核汇总", manifest.province);
-    book.set_properties(&crate::output::properties(&title, crate::output::Kind::Summary));
-    let grades = grade_labels(cities);
-
-    let ws = book.add_worksheet();
-    ws.set_name("全省概览")?;
-    let mut headers: Vec<String> =
-        ["城市", "评分标准", "版本", "评分组件SHA-256", "单位数", "已评分", "未评分", "重复", "未提交", "平均分", "最低分", "最高分"].map(String::from).to_vec();
-    headers.extend(grades.iter().cloned());
-    headers.push("说明".into());
-    for (c, w) in [12.0, 22.0, 8.0, 20.0].iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
-    }
-    ws.set_column_width(headers.len() as u16 - 1, 50)?;
-    ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &title, &f.title)?;
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_with_format(1, c as u16, h, &f.header)?;
-    }
-    // One row per city and rubric: a county center's and its township stations'
-    // totals are on different scales and are not averaged together.
-    let mut row = 2u32;
-    for city in cities {
-        let groups: Vec<Option<usize>> = if city.rubrics.is_empty() { vec![None] } else { (0..city.rubrics.len()).map(Some).collect() };
-        for (g, k) in groups.into_iter().enumerate() {
-            let s = stats(city, k, &grades);
-            let r = k.map(|k| &city.rubrics[k]);
-            let texts = [
-                city.name.clone(),
-                r.map(|r| r.info.id.clone()).unwrap_or_else(|| "（无可用组件）".into()),
-                r.map(|r| r.info.version.clone()).unwrap_or_default(),
-                r.map(|r| r.sha256.clone()).unwrap_or_default(),
-            ];
-            for (c, t) in texts.into_iter().enumerate() {
-                write_value(ws, row, c as u16, Some(Value::Text(t)), &f)?;
-            }
-            let mut c = 4u16;
-            let t = &s.tally;
-            for v in [t.units, t.scored, t.not_scored, t.duplicated, t.not_submitted].map(|n| Some(n as f64)).into_iter().chain([s.mean, s.min, s.max]) {
-                write_value(ws, row, c, v.map(Value::Number), &f)?;
-                c += 1;
-            }
-            for n in &s.per_grade {
-                write_value(ws, row, c, Some(Value::Number(*n as f64)), &f)?;
-                c += 1;
-            }
-            let notes: Vec<String> =
-                if g == 0 { city.problems.iter().flat_map(|p| p.findings.iter().map(|x| x.message.clone())).collect() } else { vec![] };
-            write_value(ws, row, c, Some(Value::Text(notes.join("\n"))), &f)?;
-            row += 1;
-        }
-    }
-
-    for city in cities.iter().filter(|c| !c.rubrics.is_empty()) {
-        let refs: Vec<&LoadedRubric> = city.rubrics.iter().collect();
-        attachment2(book.add_worksheet_with_constant_memory()?, &sheet_name(&city.name), &refs, &city.results, header, &f)?;
-    }
-    let all = cities.iter().flat_map(|c| c.problems.iter().chain(&c.results).map(move |r| (c.name.as_str(), r)));
-    findings_sheet(book.add_worksheet_with_constant_memory()?, "问题清单", all, &f)?;
-    crate::output::save_summary(&mut book)
 }
 
 /// Summary numbers of one city: units (each unit once), where they stand, totals.
@@ -297,33 +239,4 @@ pub fn stats(city: &CityReport, k: Option<usize>, grades: &[String]) -> Stats {
         max: totals.iter().map(|t| t.0).reduce(f64::max),
         per_grade: grades.iter().map(|g| totals.iter().filter(|t| t.1 == g).count()).collect(),
     }
-}
-
-/// The roll-up as JSON.
-pub fn json(manifest: &Manifest, cities: &[CityReport]) -> serde_json::Value {
-    use serde_json::json;
-    let grades = grade_labels(cities);
-    let list: Vec<_> = cities
-        .iter()
-        .map(|c| {
-            let s = stats(c, None, &grades);
-            let group = |k: usize, r: &LoadedRubric| {
-                let s = stats(c, Some(k), &grades);
-                let t = &s.tally;
-                json!({"id": r.info.id, "version": r.info.version, "sha256": r.sha256, "origin": r.origin,
-                       "units": t.units, "scored": t.scored, "errors": t.with_errors(), "not_scored": t.not_scored,
-                       "duplicated": t.duplicated, "not_submitted": t.not_submitted, "mean": s.mean, "min": s.min, "max": s.max,
-                       "grades": grades.iter().zip(&s.per_grade).map(|(g, n)| json!({"grade": g, "count": n})).collect::<Vec<_>>()})
-            };
-            json!({
-                "name": c.name,
-                "rubrics": c.rubrics.iter().enumerate().map(|(k, r)| group(k, r)).collect::<Vec<_>>(),
-                "units": s.tally.units, "scored": s.tally.scored, "errors": s.tally.with_errors(),
-                "not_scored": s.tally.not_scored, "duplicated": s.tally.duplicated, "not_submitted": s.tally.not_submitted,
-                "problems": c.problems.iter().map(|p| json!({"file": p.file, "findings": p.findings})).collect::<Vec<_>>(),
-                "results": crate::json::results(&c.rubrics.iter().collect::<Vec<_>>(), &c.results),
-            })
-        })
-        .collect();
-    json!({"province": manifest.province, "cities": list})
 }

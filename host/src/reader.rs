@@ -24,9 +24,9 @@ use anyhow::{Context, Result};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
-use crate::runtime::{Limits, State, Stop, sandboxed_store, start_ticker, stop_of};
+use crate::runtime::{CallError, Limits, State, sandboxed_store, start_ticker};
 use crate::workbook::parse::{Cell, Parsed, Parser, RawSheet, ReadLimits, Value};
-use crate::workbook::ReadError;
+use crate::workbook::{Code, ReadError};
 
 /// Host bindings generated from `readers/wit/reader.wit`.
 mod bindings {
@@ -126,31 +126,33 @@ impl Parser for Sandboxed {
             .instantiate(&mut store)
             .and_then(|r| r.kaohe_reader_sheets().call_read(&mut store, bytes, extension, limits_in));
         match result {
-            Ok(Ok(book)) => Ok(Parsed { sheets: book.sheets.into_iter().map(sheet).collect(), warnings: book.warnings }),
-            Ok(Err(e)) => Err(ReadError { code: known_code(&e.code), message: e.message, detail: e.detail }),
+            Ok(Ok(book)) => Ok(Parsed {
+                sheets: book.sheets.into_iter().map(sheet).collect(),
+                warnings: book.warnings.into_iter().filter_map(|(c, m)| Some((warning_code(&c)?, m))).collect(),
+            }),
+            Ok(Err(e)) => Err(ReadError { code: read_code(&e.code), message: e.message, detail: e.detail }),
             Err(trap) => {
-                let stderr = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
-                let detail = [format!("{:?}", trap.root_cause()), stderr].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; ");
-                let detail = Some(crate::clip(&detail, 300));
-                Err(match stop_of(&trap) {
-                    Stop::Timeout => ReadError {
-                        code: "read-timeout",
+                let error = CallError::of(&trap, &store, self.budget, &stderr);
+                let detail = Some(crate::clip(&format!("{:?}; {error}", trap.root_cause()), 300));
+                Err(match error {
+                    CallError::Timeout { .. } => ReadError {
+                        code: Code::ReadTimeout,
                         message: format!(
                             "读取此文件超过 {} 秒仍未完成（文件可能已损坏或被特意构造），已放弃读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再试",
                             self.budget.timeout.as_secs_f64()
                         ),
                         detail,
                     },
-                    Stop::Memory => ReadError {
-                        code: "read-memory",
+                    CallError::Memory { .. } => ReadError {
+                        code: Code::ReadMemory,
                         message: format!(
                             "读取此文件需要的内存超过 {} MB 上限（文件可能已损坏，或声称有极多的单元格），已放弃读取；请只保留评分表，另存为 .xlsx 再试",
                             self.budget.memory >> 20
                         ),
                         detail,
                     },
-                    Stop::Other => ReadError {
-                        code: "unreadable",
+                    _ => ReadError {
+                        code: Code::Unreadable,
                         message: "读取时工作簿解析器出错，文件可能已损坏；请用 Excel 或 WPS 打开后另存为 .xlsx 再试".into(),
                         detail,
                     },
@@ -160,10 +162,19 @@ impl Parser for Sandboxed {
     }
 }
 
-/// A finding code from the component, as one of the host's own (anything else is `unreadable`).
-fn known_code(code: &str) -> &'static str {
-    const CODES: &[&str] = &["encrypted", "old-format", "not-a-workbook", "empty-file", "zip-bomb", "too-large", "unreadable"];
-    CODES.iter().find(|c| **c == code).copied().unwrap_or("unreadable")
+/// A read error's code from the component, as one of the host's own: only the
+/// codes a parser may give (anything else, from a component that is not ours
+/// or has gone wrong, is `unreadable`).
+fn read_code(code: &str) -> Code {
+    const FROM_PARSER: &[Code] =
+        &[Code::Encrypted, Code::OldFormat, Code::NotAWorkbook, Code::EmptyFile, Code::ZipBomb, Code::TooLarge, Code::Unreadable];
+    code.parse().ok().filter(|c| FROM_PARSER.contains(c)).unwrap_or(Code::Unreadable)
+}
+
+/// A warning's code from the component; one the host does not know is dropped
+/// with the warning (a warning never stops reading).
+fn warning_code(code: &str) -> Option<Code> {
+    code.parse().ok().filter(|c| *c == Code::FileTypeMismatch)
 }
 
 fn sheet(s: wit::Sheet) -> RawSheet {
@@ -196,6 +207,6 @@ impl Parser for Unavailable {
             Some(Err(e)) => Some(crate::clip(e, 300)),
             _ => None,
         };
-        Err(ReadError { code: "unreadable", message: "kaohe 的工作簿读取组件无法启动，此文件未读取；请把此提示交给技术人员".into(), detail: why })
+        Err(ReadError { code: Code::Unreadable, message: "kaohe 的工作簿读取组件无法启动，此文件未读取；请把此提示交给技术人员".into(), detail: why })
     }
 }

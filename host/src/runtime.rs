@@ -28,7 +28,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::Result;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
@@ -80,8 +80,143 @@ impl Default for Limits {
 pub(crate) struct State {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: Limiter,
 }
+
+/// The store's limits, remembering whether memory growth was refused: how a
+/// trap is known to be the memory cap (not read from the trap's text).
+struct Limiter {
+    inner: StoreLimits,
+    memory_refused: bool,
+}
+
+impl wasmtime::ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let r = self.inner.memory_growing(current, desired, maximum);
+        if !matches!(r, Ok(true)) {
+            self.memory_refused = true;
+        }
+        r
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.memory_refused = true;
+        self.inner.memory_grow_failed(error)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.inner.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
+}
+
+/// Why loading a rubric component failed.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The bytes are not a WebAssembly component wasmtime compiles.
+    NotAComponent { origin: String, detail: String },
+    /// The component imports something the host does not grant.
+    DisallowedImports { origin: String, detail: String },
+    /// The component exports no `kaohe:rubric` interface.
+    NotARubric { origin: String },
+    /// The component exports another version of the rubric interface.
+    WrongInterface { origin: String, exported: Vec<String> },
+    /// The component's `describe()` failed.
+    DescribeFailed { origin: String, error: CallError },
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::NotAComponent { origin, detail } => write!(f, "{origin} is not a valid WebAssembly component: {detail}"),
+            LoadError::DisallowedImports { origin, detail } => write!(f, "{origin} needs imports the host does not grant: {detail}"),
+            LoadError::NotARubric { origin } => write!(f, "{origin} is not a kaohe rubric component: it does not export {INTERFACE}"),
+            LoadError::WrongInterface { origin, exported } => write!(
+                f,
+                "{origin} exports {}, an interface version this host does not support; it needs {INTERFACE}. \
+                 Ask its authors for a component built against {INTERFACE}",
+                exported.join(", ")
+            ),
+            LoadError::DescribeFailed { origin, error } => write!(f, "{origin}: describe() failed: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Why a call into a component (a rubric or the reader) failed. The text of
+/// each is what findings quote; the component's stderr, when it wrote any, follows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallError {
+    /// The epoch deadline passed.
+    Timeout { budget: Duration, stderr: String },
+    /// Memory growth past the cap was refused.
+    Memory { cap_mib: usize, stderr: String },
+    /// The component overflowed its stack.
+    StackOverflow { stderr: String },
+    /// The component panicked (reached `unreachable`).
+    Panic { stderr: String },
+    /// Any other trap or failure, in wasmtime's words.
+    Trap { what: String, stderr: String },
+}
+
+impl CallError {
+    /// Classify a failed call from wasmtime's typed trap and what the limiter recorded.
+    pub(crate) fn of(e: &wasmtime::Error, store: &Store<State>, limits: Limits, stderr: &MemoryOutputPipe) -> Self {
+        let stderr = crate::clip(String::from_utf8_lossy(&stderr.contents()).trim(), 400);
+        match e.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => CallError::Timeout { budget: limits.timeout, stderr },
+            _ if store.data().limits.memory_refused => CallError::Memory { cap_mib: limits.memory >> 20, stderr },
+            Some(wasmtime::Trap::StackOverflow) => CallError::StackOverflow { stderr },
+            Some(wasmtime::Trap::UnreachableCodeReached) => CallError::Panic { stderr },
+            Some(other) => CallError::Trap { what: other.to_string(), stderr },
+            None => CallError::Trap { what: crate::clip(&format!("{:?}", e.root_cause()), 600), stderr },
+        }
+    }
+
+    fn stderr(&self) -> &str {
+        match self {
+            CallError::Timeout { stderr, .. }
+            | CallError::Memory { stderr, .. }
+            | CallError::StackOverflow { stderr }
+            | CallError::Panic { stderr }
+            | CallError::Trap { stderr, .. } => stderr,
+        }
+    }
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Timeout { budget, .. } => write!(f, "exceeded its time budget of {budget:?}")?,
+            CallError::Memory { cap_mib, .. } => write!(f, "exceeded its memory cap of {cap_mib} MiB")?,
+            CallError::StackOverflow { .. } => f.write_str("overflowed its stack")?,
+            CallError::Panic { .. } => f.write_str("trapped (unreachable code: a panic inside the component)")?,
+            CallError::Trap { what, .. } => write!(f, "trapped: {what}")?,
+        }
+        if !self.stderr().is_empty() {
+            write!(f, "; component stderr: {}", self.stderr())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CallError {}
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
@@ -176,16 +311,15 @@ impl Runtime {
     /// Compile a component, check it exports the rubric interface, and read its description.
     ///
     /// `origin` says where the bytes came from (a path, or "built-in").
-    pub fn load(&self, bytes: &[u8], origin: &str) -> Result<LoadedRubric> {
+    pub fn load(&self, bytes: &[u8], origin: &str) -> std::result::Result<LoadedRubric, LoadError> {
         let sha256 = hex(&Sha256::digest(bytes));
+        let origin_s = || origin.to_string();
         let component = Component::new(&self.engine, bytes)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("{origin} is not a valid WebAssembly component"))?;
+            .map_err(|e| LoadError::NotAComponent { origin: origin_s(), detail: crate::clip(&format!("{:#}", e), 400) })?;
         let pre = self
             .linker
             .instantiate_pre(&component)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("{origin} needs imports the host does not grant"))?;
+            .map_err(|e| LoadError::DisallowedImports { origin: origin_s(), detail: crate::clip(&format!("{:#}", e), 400) })?;
         let pre = RubricPre::new(pre).map_err(|_| {
             let exported: Vec<String> = component
                 .component_type()
@@ -194,18 +328,14 @@ impl Runtime {
                 .filter(|name| name.starts_with("kaohe:rubric/"))
                 .collect();
             match exported.is_empty() {
-                true => anyhow!("{origin} is not a kaohe rubric component: it does not export {INTERFACE}"),
-                false => anyhow!(
-                    "{origin} exports {}, an interface version this host does not support; it needs {INTERFACE}. \
-                     Ask its authors for a component built against {INTERFACE}",
-                    exported.join(", ")
-                ),
+                true => LoadError::NotARubric { origin: origin_s() },
+                false => LoadError::WrongInterface { origin: origin_s(), exported },
             }
         })?;
         let sandbox = Sandbox { pre, limits: self.limits, engine: self.engine.clone() };
         let info = sandbox
             .call(|r, s| r.kaohe_rubric_scorer().call_describe(s))
-            .with_context(|| format!("{origin}: describe() failed"))?;
+            .map_err(|error| LoadError::DescribeFailed { origin: origin_s(), error })?;
         let index = info.items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect();
         let mut point_ids = Vec::new();
         for item in &info.items {
@@ -253,7 +383,7 @@ impl LoadedRubric {
 
     /// Score one unit. The outer error is the component failing (trap,
     /// timeout, memory); the inner one is the rubric rejecting the entries.
-    pub fn score(&self, entries: &[Entry]) -> Result<std::result::Result<Assessment, Vec<Finding>>> {
+    pub fn score(&self, entries: &[Entry]) -> std::result::Result<std::result::Result<Assessment, Vec<Finding>>, CallError> {
         self.sandbox.call(|r, s| r.kaohe_rubric_scorer().call_score(s, entries))
     }
 }
@@ -267,17 +397,10 @@ struct Sandbox {
 
 impl Sandbox {
 
-    fn call<R>(&self, f: impl FnOnce(&Rubric, &mut Store<State>) -> wasmtime::Result<R>) -> Result<R> {
+    fn call<R>(&self, f: impl FnOnce(&Rubric, &mut Store<State>) -> wasmtime::Result<R>) -> std::result::Result<R, CallError> {
         let (mut store, stderr) = sandboxed_store(&self.engine, self.limits);
         let result = self.pre.instantiate(&mut store).and_then(|r| f(&r, &mut store));
-        result.map_err(|e| {
-            let mut msg = describe_trap(&e, self.limits);
-            let err = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
-            if !err.is_empty() {
-                msg.push_str(&format!("; component stderr: {}", crate::clip(&err, 400)));
-            }
-            anyhow!(msg)
-        })
+        result.map_err(|e| CallError::of(&e, &store, self.limits, &stderr))
     }
 }
 
@@ -320,47 +443,13 @@ pub(crate) fn sandboxed_store(engine: &Engine, limits: Limits) -> (Store<State>,
             .memories(4)
             .trap_on_grow_failure(true)
             .build();
-        let mut store = Store::new(engine, State { wasi, table: ResourceTable::new(), limits: store_limits });
+        let limits_state = Limiter { inner: store_limits, memory_refused: false };
+        let mut store = Store::new(engine, State { wasi, table: ResourceTable::new(), limits: limits_state });
         store.limiter(|s| &mut s.limits);
         let ticks = (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
         store.set_epoch_deadline(ticks);
         (store, stderr)
     }
-}
-
-/// What stopped a call: the deadline, the memory cap, or another trap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stop {
-    Timeout,
-    Memory,
-    Other,
-}
-
-pub(crate) fn stop_of(e: &wasmtime::Error) -> Stop {
-    if let Some(wasmtime::Trap::Interrupt) = e.downcast_ref::<wasmtime::Trap>() {
-        return Stop::Timeout;
-    }
-    let text = format!("{e:?}");
-    if text.contains("forcing trap when growing memory") || text.contains("memory growth failure") {
-        return Stop::Memory;
-    }
-    Stop::Other
-}
-
-fn describe_trap(e: &wasmtime::Error, limits: Limits) -> String {
-    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
-        return match trap {
-            wasmtime::Trap::Interrupt => format!("exceeded its time budget of {:?}", limits.timeout),
-            wasmtime::Trap::StackOverflow => "overflowed its stack".to_string(),
-            wasmtime::Trap::UnreachableCodeReached => "trapped (unreachable code: a panic inside the component)".to_string(),
-            other => format!("trapped: {other}"),
-        };
-    }
-    let text = format!("{e:?}");
-    if text.contains("forcing trap when growing memory") || text.contains("memory growth failure") {
-        return format!("exceeded its memory cap of {} MiB", limits.memory >> 20);
-    }
-    format!("failed: {}", crate::clip(&text, 600))
 }
 
 /// Where compiled components are cached unless told otherwise:

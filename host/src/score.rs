@@ -23,7 +23,7 @@ use kaohe_engine::fmt_points;
 
 use crate::runtime::{Assessment, Entry, EntryValue, LoadedRubric, Part, RuleCount, Scoring, hex};
 use crate::runtime::{Item, RuleMode};
-use crate::workbook::{self, Mark, Raw, ScoreRow, Scorecard, TotalKind};
+use crate::workbook::{self, Code, Mark, Raw, ScoreRow, Scorecard, TotalKind};
 
 /// File extensions read as workbooks.
 pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "xlsb", "ods"];
@@ -53,7 +53,7 @@ impl Severity {
 pub struct Finding {
     pub severity: Severity,
     /// Stable machine-readable code, e.g. `out-of-range`.
-    pub code: String,
+    pub code: Code,
     pub sheet: Option<String>,
     /// A1 reference, e.g. `E12`.
     pub cell: Option<String>,
@@ -68,8 +68,8 @@ pub struct Finding {
 
 impl Finding {
     /// A finding about a whole file (no sheet, cell or item).
-    pub fn file(severity: Severity, code: &str, message: impl Into<String>) -> Self {
-        Finding { severity, code: code.into(), sheet: None, cell: None, item: None, message: message.into(), detail: None }
+    pub fn file(severity: Severity, code: Code, message: impl Into<String>) -> Self {
+        Finding { severity, code, sheet: None, cell: None, item: None, message: message.into(), detail: None }
     }
 
     /// A finding about a whole file that could not be read.
@@ -108,10 +108,10 @@ impl UnitResult {
 
     /// Where the unit stands in the summary.
     pub fn status(&self) -> Status {
-        let has = |code: &str| self.findings.iter().any(|f| f.code == code);
-        if has(crate::units::NOT_SUBMITTED) {
+        let has = |code: Code| self.findings.iter().any(|f| f.code == code);
+        if has(Code::NotSubmitted) {
             Status::NotSubmitted
-        } else if has(crate::units::DUPLICATE) {
+        } else if has(Code::DuplicateUnit) {
             Status::Duplicate
         } else if self.ok() {
             Status::Scored
@@ -197,8 +197,7 @@ pub fn is_workbook(p: &Path) -> bool {
 /// result before the next is taken, so a run never holds more than one
 /// workbook's cells per thread.
 pub fn score_files(rubric: &LoadedRubric, files: &[PathBuf]) -> Vec<UnitResult> {
-    let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    score_stream(&[rubric], files, Options::default(), jobs, &mut |_| Ok(())).unwrap_or_default()
+    score_stream(&[rubric], files, Options::default(), crate::batch::default_jobs(), &mut |_| Ok(())).unwrap_or_default()
 }
 
 /// What to keep of each result.
@@ -220,56 +219,23 @@ pub fn score_stream(
     jobs: usize,
     sink: &mut dyn FnMut(&UnitResult) -> Result<()>,
 ) -> Result<Vec<UnitResult>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<UnitResult>)>();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            let tx = tx.clone();
-            let next = &next;
-            scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(f) = files.get(i) else { break };
-                    // A bug must cost one file, not the batch: report it and go on.
-                    // Each call has its own store; nothing half-updated is shared across the unwind.
-                    let once = std::panic::AssertUnwindSafe(|| score_one(rubrics, f, options));
-                    let r = std::panic::catch_unwind(once).unwrap_or_else(|_| {
-                        let mut r = read_workbook(f).result;
-                        r.assessment = None;
-                        r.findings.push(Finding::file(
-                            Severity::Error,
-                            "internal-error",
-                            "kaohe 处理此文件时出错（程序缺陷），未评分；请把此文件交给技术人员",
-                        ));
-                        vec![r]
-                    });
-                    if tx.send((i, r)).is_err() {
-                        break;
-                    }
-                }
-            });
+    let mut out = Vec::with_capacity(files.len());
+    crate::batch::ordered(files, jobs, |f| score_one(rubrics, f, options), internal_error, &mut |units| {
+        for r in units {
+            sink(&r)?;
+            out.push(r);
         }
-        drop(tx);
-        let mut pending = std::collections::BTreeMap::new();
-        let mut out = Vec::with_capacity(files.len());
-        let mut done = 0;
-        for (i, units) in rx {
-            pending.insert(i, units);
-            while let Some(units) = pending.remove(&done) {
-                done += 1;
-                for r in units {
-                    if let Err(e) = sink(&r) {
-                        // Stop the workers: nothing more can be written.
-                        next.store(files.len(), Ordering::Relaxed);
-                        return Err(e);
-                    }
-                    out.push(r);
-                }
-            }
-        }
-        Ok(out)
-    })
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A file whose scoring hit a bug in kaohe: one error on it, the batch goes on.
+pub(crate) fn internal_error(f: &Path) -> Vec<UnitResult> {
+    let mut r = read_workbook(f).result;
+    r.assessment = None;
+    r.findings.push(Finding::file(Severity::Error, Code::InternalError, "kaohe 处理此文件时出错（程序缺陷），未评分；请把此文件交给技术人员"));
+    vec![r]
 }
 
 /// Read one workbook, pick each scorecard's rubric, score it, and keep what `options` says.
@@ -334,7 +300,7 @@ impl ReadWorkbook {
                 ..self.result.clone()
             };
             for (code, message) in &card.warnings {
-                r.findings.push(Finding { sheet: Some(card.sheet.clone()), ..Finding::file(Severity::Warning, code, message.clone()) });
+                r.findings.push(Finding { sheet: Some(card.sheet.clone()), ..Finding::file(Severity::Warning, *code, message.clone()) });
             }
             (r, Some(card))
         });
@@ -369,7 +335,7 @@ pub fn read_workbook(path: &Path) -> ReadWorkbook {
     let limits = workbook::ReadLimits::default();
     let read = std::panic::catch_unwind(|| workbook::read_bytes_via(&bytes, path, &limits, crate::reader::parser())).unwrap_or_else(|_| {
         Err(workbook::ReadError {
-            code: "unreadable",
+            code: Code::Unreadable,
             message: "读取时工作簿解析器出错，文件可能已损坏；请用 Excel 或 WPS 另存后再试".into(),
             detail: Some("the workbook parser panicked".into()),
         })
@@ -377,7 +343,7 @@ pub fn read_workbook(path: &Path) -> ReadWorkbook {
     match read {
         Ok(book) => {
             for (code, message) in book.warnings {
-                result.findings.push(Finding::file(Severity::Warning, &code, message));
+                result.findings.push(Finding::file(Severity::Warning, code, message));
             }
             ReadWorkbook { result, cards: book.cards }
         }
@@ -412,14 +378,14 @@ struct Sources<'a> {
 
 impl Sources<'_> {
     /// A finding about the whole scorecard: its sheet, no cell or item.
-    fn sheet_finding(&self, severity: Severity, code: &str, message: impl Into<String>) -> Finding {
+    fn sheet_finding(&self, severity: Severity, code: Code, message: impl Into<String>) -> Finding {
         Finding { sheet: Some(self.sheet.to_string()), ..Finding::file(severity, code, message) }
     }
 
-    fn finding(&self, severity: Severity, code: &str, item: &str, message: String) -> Finding {
+    fn finding(&self, severity: Severity, code: Code, item: &str, message: String) -> Finding {
         Finding {
             severity,
-            code: code.into(),
+            code,
             sheet: Some(self.sheet.to_string()),
             cell: self.rows.get(item).map(ScoreRow::cell),
             item: (!item.is_empty()).then(|| item.to_string()),
@@ -438,7 +404,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
     {
         findings.push(src.sheet_finding(
             Severity::Warning,
-            "rubric-mismatch",
+            Code::RubricMismatch,
             format!(
                 "此表按评分标准 {id} {version} 生成，现按 {} {} 评分；请确认使用的评分标准是否正确",
                 info.id, info.version
@@ -448,7 +414,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
     for (id, cell) in &card.duplicates {
         findings.push(Finding {
             cell: Some(cell.clone()),
-            ..src.finding(Severity::Error, "duplicate-item", id, format!("序号 {id} 出现了不止一次（{cell}），请删除重复的行"))
+            ..src.finding(Severity::Error, Code::DuplicateItem, id, format!("序号 {id} 出现了不止一次（{cell}），请删除重复的行"))
         });
     }
 
@@ -481,7 +447,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
             if item.required {
                 findings.push(src.finding(
                     Severity::Error,
-                    "missing-item",
+                    Code::MissingItem,
                     &item.id,
                     format!("表中找不到序号 {} 的行（{}），该项为必填项", item.id, short(&item.text)),
                 ));
@@ -489,7 +455,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
             }
             findings.push(src.finding(
                 Severity::Warning,
-                "missing-item",
+                Code::MissingItem,
                 &item.id,
                 format!("表中找不到序号 {} 的行（{}），按 0 分计；请确认所用评分表与评分标准 {} 一致", item.id, short(&item.text), info.id),
             ));
@@ -500,7 +466,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
         if row.value != Raw::Empty && rubric.point_index(id).is_none() {
             findings.push(src.finding(
                 Severity::Warning,
-                "unknown-item",
+                Code::UnknownItem,
                 id,
                 format!("评分标准 {} 中没有序号 {id}，该行的得分未计入", info.id),
             ));
@@ -513,7 +479,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
         let start = src.rows.get(first).map(|r| format!("，从 {}（序号 {first}）开始", r.cell())).unwrap_or_default();
         findings.push(src.finding(
             Severity::Error,
-            "not-filled",
+            Code::NotFilled,
             first,
             format!(
                 "工作表“{}”是一份空白评分表：得分栏全部为空（或为 0），未评分。请填写后再交{start}，或删除这个工作表",
@@ -528,7 +494,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
         match rubric.score(&entries) {
             Err(e) => findings.push(src.sheet_finding(
                 Severity::Error,
-                "rubric-failed",
+                Code::RubricFailed,
                 format!("评分组件 {} {} 运行失败：{e}", info.id, info.version),
             )),
             Ok(Err(rejected)) => {
@@ -537,7 +503,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
                     if !f.allowed.is_empty() {
                         msg.push_str(&format!("（允许：{}）", f.allowed));
                     }
-                    findings.push(src.finding(Severity::Error, code_for(&msg), &f.item, msg));
+                    findings.push(src.finding(Severity::Error, rejection_code(&entries, &f.item), &f.item, msg));
                 }
             }
             Ok(Ok(a)) => match check(rubric, &a) {
@@ -548,7 +514,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
                 }
                 Err(why) => findings.push(src.sheet_finding(
                     Severity::Error,
-                    "rubric-inconsistent",
+                    Code::RubricInconsistent,
                     format!("评分组件 {} {} 返回的结果自相矛盾：{why}", info.id, info.version),
                 )),
             },
@@ -582,13 +548,22 @@ fn points(rubric: &LoadedRubric, a: &Assessment) -> Vec<Option<f64>> {
     out
 }
 
-fn code_for(msg: &str) -> &'static str {
-    if msg.contains("未填写") {
-        "missing-score"
-    } else if msg.contains("超出") || msg.contains("超过") || msg.contains("无效") || msg.contains("不是可选") {
-        "out-of-range"
-    } else {
-        "rejected"
+/// The kind of a rubric's rejection, from what kaohe itself sent for the item
+/// (the `kaohe:rubric@1.0` finding carries no code, and its message is the
+/// component's own words, never parsed): nothing entered is `missing-score`;
+/// a value entered for the item (or a count for one of its sub-rules) that the
+/// rubric refused is `out-of-range`; anything else is `rejected`.
+fn rejection_code(entries: &[Entry], item: &str) -> Code {
+    let entered = entries.iter().find_map(|e| match &e.value {
+        _ if e.item == item => Some(&e.value),
+        EntryValue::Counts(counts) if counts.iter().any(|c| c.rule == item) => Some(&e.value),
+        _ => None,
+    });
+    match entered {
+        None | Some(EntryValue::Blank) => Code::MissingScore,
+        Some(EntryValue::Points(_)) => Code::OutOfRange,
+        Some(EntryValue::Counts(counts)) if counts.iter().any(|c| c.rule == item) => Code::OutOfRange,
+        Some(EntryValue::Counts(_)) => Code::Rejected,
     }
 }
 
@@ -618,7 +593,7 @@ impl<'a> Expect<'a> {
 
     /// What to write instead, for messages: 基础项，应填写 0～4 的得分.
     fn wanted(&self) -> String {
-        let allowed = |i: &Item| crate::template::allowed(&i.scoring, i.max_points);
+        let allowed = |i: &Item| crate::wording::allowed(&i.scoring, i.max_points);
         match self {
             Expect::Points(i) => format!("是基础项，应填写 {} 的实得分数（如 {}）", allowed(i), fmt_points(i.max_points)),
             Expect::Added(i) => format!("是加分项，应填写加分（{}，如 2 或“加2分”）", allowed(i)),
@@ -660,7 +635,7 @@ fn number(row: &ScoreRow, item: &str, expect: Expect<'_>, src: &Sources<'_>, fin
                 Some((_, v)) => {
                     findings.push(src.finding(
                         Severity::Warning,
-                        "text-number",
+                        Code::TextNumber,
                         item,
                         format!("{label} {item} 的得分“{shown}”是文字格式，已按数字 {} 读取", fmt_points(v)),
                     ));
@@ -668,8 +643,8 @@ fn number(row: &ScoreRow, item: &str, expect: Expect<'_>, src: &Sources<'_>, fin
                 }
                 None => {
                     let (code, what) = match parsed {
-                        Some(_) => ("contradicts-item", "与该项的性质不符"),
-                        None => ("not-a-number", "不是数字"),
+                        Some(_) => (Code::ContradictsItem, "与该项的性质不符"),
+                        None => (Code::NotANumber, "不是数字"),
                     };
                     findings.push(src.finding(
                         Severity::Error,
@@ -684,7 +659,7 @@ fn number(row: &ScoreRow, item: &str, expect: Expect<'_>, src: &Sources<'_>, fin
         Raw::UncachedFormula => {
             findings.push(src.finding(
                 Severity::Error,
-                "formula-no-value",
+                Code::FormulaNoValue,
                 item,
                 format!("{label} {item} 的得分是公式，但文件中没有保存计算结果（可能由程序生成后未重新计算）。请在 Excel 或 WPS 中打开、保存后再试"),
             ));
@@ -693,7 +668,7 @@ fn number(row: &ScoreRow, item: &str, expect: Expect<'_>, src: &Sources<'_>, fin
         Raw::Other(what) => {
             findings.push(src.finding(
                 Severity::Error,
-                "not-a-number",
+                Code::NotANumber,
                 item,
                 format!("{label} {item} 的得分是 {what}，不是数字：{label} {item} {}", expect.wanted()),
             ));
@@ -762,7 +737,7 @@ fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Assessment, s
             cell: Some(t.cell()),
             ..src.finding(
                 Severity::Warning,
-                "typed-total-differs",
+                Code::TypedTotalDiffers,
                 "",
                 format!(
                     "{} 填写的{what}是 {}，按评分标准计算应为 {}（相差 {}）；统计表采用计算结果，请核对",

@@ -19,16 +19,8 @@ use anyhow::Result;
 
 use crate::runtime::LoadedRubric;
 use crate::score::{Finding, Severity, Status, UnitResult};
-use crate::workbook::{self, roster::Expected};
+use crate::workbook::{self, Code, roster::Expected};
 
-/// Finding code: another scorecard is for the same unit.
-pub const DUPLICATE: &str = "duplicate-unit";
-/// Finding code: a roster unit without a scorecard.
-pub const NOT_SUBMITTED: &str = "not-submitted";
-/// Finding code: a scorecard for a unit the roster does not list.
-pub const NOT_ON_ROSTER: &str = "not-on-roster";
-/// Finding code: a scorecard matched to a roster unit written a little differently.
-pub const ROSTER_NAME_DIFFERS: &str = "roster-name-differs";
 
 /// The units a batch is expected to hold.
 #[derive(Debug, Clone)]
@@ -82,7 +74,7 @@ fn mark_duplicates(results: &mut [UnitResult], rubrics: &[&LoadedRubric]) {
     for (i, r) in results.iter().enumerate() {
         // A file that could not be read names no unit, and a blank copy of the form holds
         // no scores: neither is another scorecard's copy.
-        if r.sheet.is_some() && !r.findings.iter().any(|f| f.code == "not-filled") {
+        if r.sheet.is_some() && !r.findings.iter().any(|f| f.code == Code::NotFilled) {
             groups.entry(unit_key(rubrics, r)).or_default().push(i);
         }
     }
@@ -98,7 +90,7 @@ fn mark_duplicates(results: &mut [UnitResult], rubrics: &[&LoadedRubric]) {
                 copies.len()
             );
             let sheet = r.sheet.clone();
-            results[i].findings.push(Finding { sheet, ..Finding::file(Severity::Error, DUPLICATE, message) });
+            results[i].findings.push(Finding { sheet, ..Finding::file(Severity::Error, Code::DuplicateUnit, message) });
         }
     }
 }
@@ -131,13 +123,13 @@ fn match_roster(results: &mut [UnitResult], roster: &Roster) -> Vec<UnitResult> 
             if r.sheet.is_some() {
                 let e = &roster.units[k];
                 let message = format!("单位名称“{}”与名册中的“{}”（{} {}）不完全相同，已视为同一单位；请核对", r.center, e.name, e.sheet, e.cell);
-                r.findings.push(Finding { sheet: r.sheet.clone(), ..Finding::file(Severity::Warning, ROSTER_NAME_DIFFERS, message) });
+                r.findings.push(Finding { sheet: r.sheet.clone(), ..Finding::file(Severity::Warning, Code::RosterNameDiffers, message) });
             }
             continue;
         }
         if r.sheet.is_some() && r.status() != Status::NotSubmitted {
             let message = format!("“{} {}”不在名册 {} 中；请核对单位名称，或把它加入名册", r.county, r.center, roster.path);
-            r.findings.push(Finding { sheet: r.sheet.clone(), ..Finding::file(Severity::Warning, NOT_ON_ROSTER, message) });
+            r.findings.push(Finding { sheet: r.sheet.clone(), ..Finding::file(Severity::Warning, Code::NotOnRoster, message) });
         }
     }
     roster
@@ -156,7 +148,7 @@ fn match_roster(results: &mut [UnitResult], roster: &Roster) -> Vec<UnitResult> 
             points: vec![],
             findings: vec![Finding {
                 severity: Severity::Error,
-                code: NOT_SUBMITTED.into(),
+                code: Code::NotSubmitted,
                 sheet: Some(e.sheet.clone()),
                 cell: Some(e.cell.clone()),
                 item: None,

@@ -22,6 +22,9 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Sheets};
 
+pub use codes::Code;
+
+pub mod codes;
 mod fast_xlsx;
 mod ods_extent;
 pub mod parse;
@@ -79,7 +82,7 @@ pub struct Workbook {
     pub cards: Vec<Scorecard>,
     /// (code, message) about the whole file that did not stop reading
     /// (a wrong extension, a hidden blank copy skipped).
-    pub warnings: Vec<(String, String)>,
+    pub warnings: Vec<(Code, String)>,
 }
 
 /// One sheet's scorecard: one unit.
@@ -106,7 +109,7 @@ pub struct Scorecard {
     /// Totals and subtotals the inspector typed, to be checked against the rubric's.
     pub totals: Vec<TypedTotal>,
     /// (code, message) about this sheet worth a look that did not stop reading.
-    pub warnings: Vec<(String, String)>,
+    pub warnings: Vec<(Code, String)>,
 }
 
 impl Scorecard {
@@ -125,7 +128,7 @@ fn blank(rows: &BTreeMap<String, ScoreRow>) -> bool {
 /// what to do, and `detail` keeps what the parser or the system said, if anything.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// The parser's or the operating system's own words (often English), for a technician.
     pub detail: Option<String>,
@@ -139,19 +142,19 @@ impl std::fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-fn fail(code: &'static str, message: impl Into<String>) -> ReadError {
+fn fail(code: Code, message: impl Into<String>) -> ReadError {
     ReadError { code, message: message.into(), detail: None }
 }
 
 /// [`fail`] keeping the underlying error's own text as the detail.
-fn fail_with(code: &'static str, message: impl Into<String>, detail: impl std::fmt::Display) -> ReadError {
+fn fail_with(code: Code, message: impl Into<String>, detail: impl std::fmt::Display) -> ReadError {
     ReadError { code, message: message.into(), detail: Some(clip(&detail.to_string(), 300)) }
 }
 
 const ENCRYPTED: &str = "工作簿设置了打开密码，无法读取。请在 Excel 或 WPS 中取消密码后另存再试";
 
 fn encrypted() -> ReadError {
-    fail("encrypted", ENCRYPTED)
+    fail(Code::Encrypted, ENCRYPTED)
 }
 
 /// Limits checked before and while parsing, so a hostile file is refused quickly.
@@ -192,13 +195,13 @@ pub fn read(path: &Path) -> Result<Workbook, ReadError> {
 
 /// Read a file's bytes, refusing one larger than the limit without reading it.
 pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError> {
-    let meta = std::fs::metadata(path).map_err(|e| fail_with("unreadable", "无法读取文件（不存在、没有权限或正被占用）", e))?;
+    let meta = std::fs::metadata(path).map_err(|e| fail_with(Code::Unreadable, "无法读取文件（不存在、没有权限或正被占用）", e))?;
     if meta.is_dir() {
-        return Err(fail("unreadable", "这是一个文件夹，不是工作簿"));
+        return Err(fail(Code::Unreadable, "这是一个文件夹，不是工作簿"));
     }
     if meta.len() > limits.max_file_bytes {
         return Err(fail(
-            "too-large",
+            Code::TooLarge,
             format!(
                 "文件有 {} MB，超过上限 {} MB。评分表通常不足 1 MB：请删除其中的图片或无关工作表后另存再试",
                 meta.len() >> 20,
@@ -206,7 +209,7 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError>
             ),
         ));
     }
-    std::fs::read(path).map_err(|e| fail_with("unreadable", "无法读取文件（不存在、没有权限或正被占用）", e))
+    std::fs::read(path).map_err(|e| fail_with(Code::Unreadable, "无法读取文件（不存在、没有权限或正被占用）", e))
 }
 
 /// One sheet's cells, and the cells holding a formula without a saved result.
@@ -234,7 +237,7 @@ pub fn read_bytes_via(bytes: &[u8], path: &Path, limits: &ReadLimits, parser: &d
 }
 
 /// Every worksheet, read as `source` says.
-pub(crate) fn sheets_from(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>, source: Source<'_>) -> Result<Vec<SheetData>, ReadError> {
+pub(crate) fn sheets_from(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(Code, String)>, source: Source<'_>) -> Result<Vec<SheetData>, ReadError> {
     match source {
         Source::Native { fast } => read_sheets(bytes, path, limits, warnings, fast),
         Source::Via(parser) => match fast_path(bytes, path, limits, warnings) {
@@ -303,13 +306,13 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, source: Sour
         } else {
             "没有找到评分表：任何工作表中都没有同时含“序号”和“得分”（或“实得分”“评分”“考核得分”等）的表头行。请确认表头文字，或用 kaohe template 生成的模板填写"
         };
-        return Err(fail("no-scorecard", why));
+        return Err(fail(Code::NoScorecard, why));
     }
     // A hidden blank copy (a leftover of the form) is skipped when the workbook has another scorecard.
     let blank_hidden = |(i, f, _): &(usize, scorecard::Found, std::ops::Range<usize>)| !sheets[*i].visible && blank(&f.rows);
     let skip: Vec<usize> = if found.iter().any(|f| !blank_hidden(f)) { found.iter().filter(|f| blank_hidden(f)).map(|f| f.0).collect() } else { vec![] };
     for &i in &skip {
-        book.warnings.push(("hidden-blank-sheet".into(), format!("隐藏的工作表“{}”是一份空白评分表，已跳过", clip(&sheets[i].name, 31))));
+        book.warnings.push((Code::HiddenBlankSheet, format!("隐藏的工作表“{}”是一份空白评分表，已跳过", clip(&sheets[i].name, 31))));
     }
     let found: Vec<_> = found.into_iter().filter(|(i, _, _)| !skip.contains(i)).collect();
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
@@ -338,7 +341,7 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, source: Sour
         let fallback = if several { format!("{stem}·{}", squash(&sheet.name)) } else { stem.clone() };
         (card.center, card.county) = unit_names(sheet, rows, others, &fallback, &mut card.warnings);
         if card.hidden {
-            card.warnings.push(("hidden-sheet".into(), format!("工作表“{}”是隐藏的，其中的评分表也已评分；如不需要，请删除该工作表", clip(&card.sheet, 31))));
+            card.warnings.push((Code::HiddenSheet, format!("工作表“{}”是隐藏的，其中的评分表也已评分；如不需要，请删除该工作表", clip(&card.sheet, 31))));
         }
         book.cards.push(card);
     }
@@ -349,7 +352,7 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, source: Sour
 /// workbook's only scorecard) on the `others` sheets, looked at in name order so
 /// the order of the sheets never changes the answer; else the sheet's name when
 /// it names a unit, else `fallback` (from the file's name), with a warning.
-fn unit_names(sheet: &SheetData, rows: std::ops::Range<usize>, mut others: Vec<&SheetData>, fallback: &str, warnings: &mut Vec<(String, String)>) -> (String, String) {
+fn unit_names(sheet: &SheetData, rows: std::ops::Range<usize>, mut others: Vec<&SheetData>, fallback: &str, warnings: &mut Vec<(Code, String)>) -> (String, String) {
     let (mut center, mut county) = scorecard::labels(&sheet.range, rows);
     others.sort_by(|a, b| a.name.cmp(&b.name));
     for other in others {
@@ -364,12 +367,12 @@ fn unit_names(sheet: &SheetData, rows: std::ops::Range<usize>, mut others: Vec<&
         Some(c) => c,
         None if scorecard::names_a_unit(&sheet.name) => {
             let name = squash(&sheet.name);
-            warnings.push(("name-from-sheet".into(), format!("表中没有“被考核单位”等单位名称，已按工作表名称“{name}”作为单位名称")));
+            warnings.push((Code::NameFromSheet, format!("表中没有“被考核单位”等单位名称，已按工作表名称“{name}”作为单位名称")));
             name
         }
         None => {
             warnings.push((
-                "name-from-file".into(),
+                Code::NameFromFile,
                 format!("表中没有“被考核单位”等单位名称，工作表名称也不是单位名称，已按“{fallback}”作为单位名称；请在表头写明“被考核单位：……”"),
             ));
             fallback.to_string()
@@ -386,7 +389,7 @@ fn load_sheets(book: &mut Sheets<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
         .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
         .collect();
-    let unreadable = |name: &str, e: String| fail_with("unreadable", format!("工作表“{}”无法读取，请用 Excel 或 WPS 打开后另存为 .xlsx 再试", clip(name, 31)), e);
+    let unreadable = |name: &str, e: String| fail_with(Code::Unreadable, format!("工作表“{}”无法读取，请用 Excel 或 WPS 打开后另存为 .xlsx 再试", clip(name, 31)), e);
     let mut out = Vec::new();
     for (name, visible) in meta {
         let mut uncached = std::collections::HashSet::new();
@@ -442,7 +445,7 @@ fn load_sheets(book: &mut Sheets<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<
 
 pub(crate) fn too_big(name: &str, limits: &ReadLimits) -> ReadError {
     fail(
-        "too-large",
+            Code::TooLarge,
         format!("工作表“{name}”的单元格超过 {} 个或范围过大，不像一张评分表；请只保留评分表后另存再试", limits.max_cells),
     )
 }
@@ -463,35 +466,35 @@ pub(crate) fn check_area(cells: impl Iterator<Item = (u32, u32)>, name: &str, li
 /// Check a zip container's directory (no inflating): entry count, declared sizes, ratios.
 fn check_zip<'a>(bytes: &'a [u8], limits: &ReadLimits) -> Result<zip::ZipArchive<Cursor<&'a [u8]>>, ReadError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| fail_with("unreadable", "文件已损坏（压缩包不完整），可能没有保存完或传输中断；请向填报人索取完整的文件", e))?;
+        .map_err(|e| fail_with(Code::Unreadable, "文件已损坏（压缩包不完整），可能没有保存完或传输中断；请向填报人索取完整的文件", e))?;
     if zip.len() > limits.max_zip_entries {
-        return Err(fail("zip-bomb", format!("工作簿内含 {} 个部件，超过上限 {}，已拒绝读取", zip.len(), limits.max_zip_entries)));
+        return Err(fail(Code::ZipBomb, format!("工作簿内含 {} 个部件，超过上限 {}，已拒绝读取", zip.len(), limits.max_zip_entries)));
     }
     let mut total = 0u64;
     for i in 0..zip.len() {
-        let entry = zip.by_index_raw(i).map_err(|e| fail_with("unreadable", "文件已损坏，请向填报人索取完整的文件", e))?;
+        let entry = zip.by_index_raw(i).map_err(|e| fail_with(Code::Unreadable, "文件已损坏，请向填报人索取完整的文件", e))?;
         let (size, packed) = (entry.size(), entry.compressed_size().max(1));
         total = total.saturating_add(size);
         if size > 16 << 20 && size / packed > limits.max_ratio {
-            return Err(fail("zip-bomb", format!("工作簿中的“{}”压缩比异常（{}:1），疑似压缩炸弹，已拒绝读取", clip(&entry.name().map(|n| n.to_string()).unwrap_or_default(), 60), size / packed)));
+            return Err(fail(Code::ZipBomb, format!("工作簿中的“{}”压缩比异常（{}:1），疑似压缩炸弹，已拒绝读取", clip(&entry.name().map(|n| n.to_string()).unwrap_or_default(), 60), size / packed)));
         }
     }
     if total > limits.max_unzipped_bytes {
-        return Err(fail("zip-bomb", format!("工作簿解压后有 {} MB，超过上限 {} MB，已拒绝读取", total >> 20, limits.max_unzipped_bytes >> 20)));
+        return Err(fail(Code::ZipBomb, format!("工作簿解压后有 {} MB，超过上限 {} MB，已拒绝读取", total >> 20, limits.max_unzipped_bytes >> 20)));
     }
     Ok(zip)
 }
 
 /// Every worksheet of a workbook: by the fast xlsx path where it applies (and `fast`),
 /// else by calamine, after sniffing the real format from the bytes.
-pub(crate) fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>, fast: bool) -> Result<Vec<SheetData>, ReadError> {
+pub(crate) fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(Code, String)>, fast: bool) -> Result<Vec<SheetData>, ReadError> {
     const CFB: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     if bytes.is_empty() {
-        return Err(fail("empty-file", "文件是空的（0 字节），请重新保存或向填报人索取原文件"));
+        return Err(fail(Code::EmptyFile, "文件是空的（0 字节），请重新保存或向填报人索取原文件"));
     }
     let ext = extension(path);
     let cursor = || Cursor::new(bytes);
-    let err = |e: String| fail_with("unreadable", format!("文件已损坏或不是有效的 {ext} 工作簿，请用 Excel 或 WPS 打开后重新保存"), e);
+    let err = |e: String| fail_with(Code::Unreadable, format!("文件已损坏或不是有效的 {ext} 工作簿，请用 Excel 或 WPS 打开后重新保存"), e);
     if bytes.starts_with(CFB) {
         if contains_utf16(bytes, "EncryptedPackage") {
             return Err(encrypted());
@@ -506,10 +509,10 @@ pub(crate) fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnin
         return load_sheets(&mut Sheets::Xls(book?), limits);
     }
     if is_old_biff(bytes) {
-        return Err(fail("old-format", "这是 Excel 2.x–4.0 格式的旧文件，无法读取。请在 Excel 或 WPS 中打开，另存为 .xlsx 后再试"));
+        return Err(fail(Code::OldFormat, "这是 Excel 2.x–4.0 格式的旧文件，无法读取。请在 Excel 或 WPS 中打开，另存为 .xlsx 后再试"));
     }
     if !bytes.starts_with(ZIP) {
-        return Err(fail("not-a-workbook", "这不是 Excel/WPS/ODS 工作簿文件，请确认文件类型"));
+        return Err(fail(Code::NotAWorkbook, "这不是 Excel/WPS/ODS 工作簿文件，请确认文件类型"));
     }
     let mut zip = check_zip(bytes, limits)?;
     let (is_ods, is_xlsb) = zip_kind(&mut zip);
@@ -545,7 +548,7 @@ pub(crate) fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnin
 /// The fast xlsx path alone, for a host that has everything else parsed
 /// elsewhere: `None` unless the file is a zip container holding an xlsx the
 /// fast path reads (a zip the checks refuse is that error, as natively).
-fn fast_path(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(String, String)>) -> Option<Result<Vec<SheetData>, ReadError>> {
+fn fast_path(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(Code, String)>) -> Option<Result<Vec<SheetData>, ReadError>> {
     if !bytes.starts_with(ZIP) {
         return None;
     }
@@ -581,7 +584,7 @@ fn zip_kind(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> (bool, bool) {
 
 /// The package with a `mimetype` entry added first, for a reader that insists on one.
 fn with_mimetype(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<u8>, ReadError> {
-    let broken = |e: zip::result::ZipError| fail_with("unreadable", "文件已损坏，请用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", e);
+    let broken = |e: zip::result::ZipError| fail_with(Code::Unreadable, "文件已损坏，请用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", e);
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     out.start_file("mimetype", stored).map_err(broken)?;
@@ -592,12 +595,12 @@ fn with_mimetype(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<u8>, Re
     Ok(out.finish().map_err(broken)?.into_inner())
 }
 
-fn mismatch(ext: &str, actual: &str) -> (String, String) {
-    ("file-type-mismatch".to_string(), format!("文件扩展名是 .{ext}，内容却是 {actual} 格式；已按实际格式读取，建议另存为正确的格式"))
+fn mismatch(ext: &str, actual: &str) -> (Code, String) {
+    (Code::FileTypeMismatch, format!("文件扩展名是 .{ext}，内容却是 {actual} 格式；已按实际格式读取，建议另存为正确的格式"))
 }
 
 /// The warning for a zip container whose extension says another format.
-fn container_mismatch(ext: &str, is_ods: bool, is_xlsb: bool) -> Option<(String, String)> {
+fn container_mismatch(ext: &str, is_ods: bool, is_xlsb: bool) -> Option<(Code, String)> {
     let actual = if is_ods { ".ods" } else if is_xlsb { ".xlsb" } else { ".xlsx" };
     let fine = match ext {
         "xls" => false,
@@ -645,7 +648,7 @@ fn check_shared_string_count(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &
         let real = shared_string_elements(&xml);
         if !plausible_string_count(claimed, real) {
             return Err(fail(
-                "unreadable",
+            Code::Unreadable,
                 format!(
                     "工作簿的共享字符串表声称有 {claimed} 个字符串，实际只有 {real} 个，文件已损坏或被改动过；请用 Excel 或 WPS 打开后另存再试"
                 ),

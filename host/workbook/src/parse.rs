@@ -18,7 +18,7 @@ use std::path::Path;
 use calamine::{CellErrorType, Data, ExcelDateTime, ExcelDateTimeType};
 
 pub use crate::ReadLimits;
-use crate::{ReadError, SheetData, check_area, read_sheets};
+use crate::{Code, ReadError, SheetData, check_area, read_sheets};
 
 /// A cell's value as a parser read it.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +57,7 @@ pub struct RawSheet {
 pub struct Parsed {
     pub sheets: Vec<RawSheet>,
     /// (code, message), e.g. a wrong extension.
-    pub warnings: Vec<(String, String)>,
+    pub warnings: Vec<(Code, String)>,
 }
 
 /// Who parses the workbooks the fast xlsx path does not read.

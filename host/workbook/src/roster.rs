@@ -17,7 +17,7 @@ use std::path::Path;
 use calamine::{Data, Range};
 
 use crate::parse::{InProcess, Parser};
-use crate::{ReadError, ReadLimits, Source, cell_ref, clip, fail, read_file, sheets_from, squash, words};
+use crate::{Code, ReadError, ReadLimits, Source, cell_ref, clip, fail, read_file, sheets_from, squash, words};
 
 /// One unit the roster expects.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,12 +62,12 @@ pub fn read_bytes_via(bytes: &[u8], path: &Path, parser: &dyn Parser) -> Result<
     }
     if !any_header {
         return Err(fail(
-            "bad-roster",
+            Code::BadRoster,
             "名册中没有找到表头行：需要一行同时含“县(市、区)”和“单位名称”（或“服务(中心)站名称”）两列",
         ));
     }
     if out.is_empty() {
-        return Err(fail("bad-roster", "名册的表头下没有任何单位"));
+        return Err(fail(Code::BadRoster, "名册的表头下没有任何单位"));
     }
     Ok(out)
 }
@@ -154,7 +154,7 @@ fn csv_range(text: &str, name: &str, limits: &ReadLimits) -> Result<Range<Data>,
             c => field.push(c),
         }
         if cells.len() > max_cells {
-            return Err(fail("too-large", format!("名册有超过 {max_cells} 个单元格，不像一份单位名册；请只保留名册后另存再试")));
+            return Err(fail(Code::TooLarge, format!("名册有超过 {max_cells} 个单元格，不像一份单位名册；请只保留名册后另存再试")));
         }
     }
     push(&mut cells, row, col, &mut field);

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use calamine::{Data, Range};
 
 use crate::words::{self, Role};
-use crate::{Raw, ScoreRow, clip, item_id, parse_text_number, raw, squash};
+use crate::{Code, Raw, ScoreRow, clip, item_id, parse_text_number, raw, squash};
 
 /// A row where the inspector typed a total or subtotal of their own.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +50,7 @@ pub(crate) struct Found {
     pub order: Vec<String>,
     pub duplicates: Vec<(String, String)>,
     pub totals: Vec<TypedTotal>,
-    pub warnings: Vec<(String, String)>,
+    pub warnings: Vec<(Code, String)>,
 }
 
 /// A header row's columns.
@@ -266,15 +266,15 @@ fn sub_header(row: &[Data], h: &Header) -> Option<Header> {
 }
 
 /// A warning saying which column was scored when the sheet has self-assessed scores.
-fn column_note(h: &Header) -> Option<(String, String)> {
+fn column_note(h: &Header) -> Option<(Code, String)> {
     let letters = |c: usize| crate::cell_ref(0, c as u32).trim_end_matches('1').to_string();
     match h.self_score {
         Some(_) if h.self_only => Some((
-            "self-assessed".into(),
+            Code::SelfAssessed,
             format!("本表只有自评得分（{}列），没有检查组的得分列；已按自评得分评分，结果是被考核单位的自评，请以检查组评分为准", letters(h.score)),
         )),
         Some(s) => Some((
-            "score-column".into(),
+            Code::ScoreColumn,
             format!("本表既有自评得分（{}列）又有检查组得分（{}列），已按检查组得分（{}列）评分", letters(s), letters(h.score), letters(h.score)),
         )),
         None => None,

@@ -8,8 +8,8 @@
 //! ```no_run
 //! let rt = kaohe::runtime::Runtime::new(Default::default())?;
 //! let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in")?;
-//! let unit = kaohe::template::Unit { center: "潞州区退役军人服务中心".into(), county: "潞州区".into(), ..Default::default() };
-//! let bytes = kaohe::template::build(&rubric, &unit)?;
+//! let unit = kaohe::render::template::Unit { center: "潞州区退役军人服务中心".into(), county: "潞州区".into(), ..Default::default() };
+//! let bytes = kaohe::render::template::build(&rubric, &unit)?;
 //! kaohe::output::write_atomic(std::path::Path::new("潞州区.xlsx"), &bytes)?;
 //! # anyhow::Ok(())
 //! ```
@@ -18,40 +18,15 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use kaohe_engine::fmt_points;
-use rust_xlsxwriter::{
-    DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet,
-};
+use rust_xlsxwriter::{DataValidation, DataValidationRule, Formula, Workbook, Worksheet};
+
+use super::style::Form as Formats;
 
 use crate::runtime::{LoadedRubric, RuleMode, Scoring, SubRule};
 use crate::workbook::{META_SHEET, cell_ref};
 
 const SCORE_COL: u16 = 4;
 const FIRST_ROW: u32 = 3;
-
-struct Formats {
-    title: Format,
-    label: Format,
-    header: Format,
-    center: Format,
-    text: Format,
-    input: Format,
-    formula: Format,
-}
-
-impl Formats {
-    fn new() -> Self {
-        let cell = Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter).set_font_size(10.5);
-        Formats {
-            title: Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center),
-            label: Format::new().set_font_size(11),
-            header: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color("#D9E1F2"),
-            center: cell.clone().set_align(FormatAlign::Center).set_text_wrap(),
-            text: cell.clone().set_text_wrap(),
-            input: cell.clone().set_align(FormatAlign::Center).set_unlocked().set_background_color("#FFF2CC"),
-            formula: cell.set_align(FormatAlign::Center).set_num_format("0.##"),
-        }
-    }
-}
 
 /// The unit a scorecard is for, and anything to print or fill in beforehand.
 #[derive(Debug, Clone, Default)]
@@ -70,8 +45,8 @@ pub struct Unit {
 /// characters file systems refuse, at most 80 characters.
 ///
 /// ```
-/// assert_eq!(kaohe::template::file_stem("潞州区/退役军人服务中心 "), "潞州区_退役军人服务中心");
-/// assert_eq!(kaohe::template::file_stem(" ? "), "未命名单位");
+/// assert_eq!(kaohe::render::template::file_stem("潞州区/退役军人服务中心 "), "潞州区_退役军人服务中心");
+/// assert_eq!(kaohe::render::template::file_stem(" ? "), "未命名单位");
 /// ```
 pub fn file_stem(name: &str) -> String {
     let s: String = name.chars().map(|c| if "/\\:*?\"<>|".contains(c) || c.is_control() { '_' } else { c }).collect();
@@ -108,7 +83,7 @@ pub fn build(rubric: &LoadedRubric, unit: &Unit) -> Result<Vec<u8>> {
     for cat in &info.categories {
         let first = row;
         for item in info.items.iter().filter(|i| i.category == cat.name) {
-            let allowed = allowed(&item.scoring, item.max_points);
+            let allowed = crate::wording::allowed(&item.scoring, item.max_points);
             match item.id.parse::<f64>() {
                 Ok(n) => ws.write_number_with_format(row, 1, n, &f.center)?,
                 Err(_) => ws.write_string_with_format(row, 1, &item.id, &f.center)?,
@@ -218,13 +193,13 @@ fn sub_rule_row(ws: &mut Worksheet, row: u32, r: &SubRule, f: &Formats, value: O
     let (what, rule, v, allowed) = match r.mode {
         RuleMode::PerOccurrence => (
             format!("{}（填写{}数）", r.text, r.unit),
-            format!("每{}扣{}分，最多扣{}分", r.unit, fmt_points(r.points_each), fmt_points(r.cap)),
+            crate::wording::rule_text(r.mode, r.points_each, r.cap, &r.unit),
             DataValidation::new().allow_whole_number(DataValidationRule::Between(0, 9999)),
             format!("0 或正整数（{}）", r.unit),
         ),
         RuleMode::Discretionary => (
             format!("{}（填写扣分）", r.text),
-            format!("视情扣分，最多扣{}分", fmt_points(r.cap)),
+            crate::wording::rule_text(r.mode, r.points_each, r.cap, &r.unit),
             DataValidation::new().allow_decimal_number(DataValidationRule::Between(0.0, r.cap)),
             format!("0～{}", fmt_points(r.cap)),
         ),
@@ -271,18 +246,6 @@ fn levels_validation(points: Vec<f64>, max: f64) -> DataValidation {
         let mut all = vec!["0".to_string()];
         all.extend(points.iter().map(|p| fmt_points(*p)));
         DataValidation::new().allow_list_strings(&all).unwrap_or_else(|_| DataValidation::new())
-    }
-}
-
-pub(crate) fn allowed(scoring: &Scoring, max: f64) -> String {
-    match scoring {
-        Scoring::Range => format!("0～{}", fmt_points(max)),
-        Scoring::Levels(ls) => {
-            let mut v = vec!["0".to_string()];
-            v.extend(ls.iter().rev().map(|l| fmt_points(l.points)));
-            v.join("、")
-        }
-        Scoring::Rules(_) => format!("扣分 0～{}", fmt_points(max)),
     }
 }
 

@@ -5,12 +5,16 @@
 //! ```no_run
 //! # let rubric: kaohe::runtime::LoadedRubric = todo!();
 //! # let results: Vec<kaohe::score::UnitResult> = vec![];
-//! let bytes = kaohe::report::build(&[&rubric], &results, &kaohe::report::Header::default())?;
+//! let bytes = kaohe::render::summary::build(&[&rubric], &results, &kaohe::render::summary::Header::default())?;
 //! # anyhow::Ok(())
 //! ```
 
 use anyhow::Result;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+use rust_xlsxwriter::{Workbook, Worksheet};
+
+use super::findings::{findings_head, findings_rows, findings_tail};
+use super::style::Report as Formats;
+use super::{Value, sheet_name, write_value};
 
 use crate::runtime::{ColumnSource, LoadedRubric};
 use crate::score::{Status, UnitResult};
@@ -23,12 +27,6 @@ pub struct Header {
     pub issuer: Option<String>,
     /// 时间, as the clerk wants it printed; blank by default (filled by hand, as in the seed).
     pub date: Option<String>,
-}
-
-/// What a report column shows for one result; `None` leaves the cell blank.
-pub(crate) enum Value {
-    Text(String),
-    Number(f64),
 }
 
 fn column_value(src: &ColumnSource, r: &UnitResult) -> Option<Value> {
@@ -48,29 +46,6 @@ fn column_value(src: &ColumnSource, r: &UnitResult) -> Option<Value> {
             (status, _) => status.label().into(),
         }),
     })
-}
-
-pub(crate) struct Formats {
-    pub(crate) title: Format,
-    pub(crate) line: Format,
-    pub(crate) header: Format,
-    pub(crate) text: Format,
-    pub(crate) number: Format,
-    pub(crate) note: Format,
-}
-
-impl Formats {
-    pub(crate) fn new() -> Self {
-        let cell = Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter).set_font_size(11);
-        Formats {
-            title: Format::new().set_bold().set_font_size(18).set_align(FormatAlign::Center),
-            line: Format::new().set_font_size(12),
-            header: cell.clone().set_bold().set_align(FormatAlign::Center).set_text_wrap(),
-            text: cell.clone().set_align(FormatAlign::Center).set_text_wrap(),
-            number: cell.clone().set_align(FormatAlign::Center).set_num_format("0.00"),
-            note: cell.set_text_wrap().set_align(FormatAlign::Left),
-        }
-    }
 }
 
 /// Build the summary workbook; returns the xlsx bytes. `results[i].rubric`
@@ -93,7 +68,7 @@ pub fn build(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header)
 ///
 /// ```no_run
 /// # let (rubric, results): (kaohe::runtime::LoadedRubric, Vec<kaohe::score::UnitResult>) = todo!();
-/// let mut w = kaohe::report::Writer::new(&[&rubric], &kaohe::report::Header::default())?;
+/// let mut w = kaohe::render::summary::Writer::new(&[&rubric], &kaohe::render::summary::Header::default())?;
 /// for r in &results {
 ///     w.add(r)?; // as each is scored
 /// }
@@ -141,7 +116,9 @@ impl<'a> Writer<'a> {
         attachment2_body(self.book.worksheet_from_index(0)?, &self.rubrics, results, &self.f)?;
         let mut row = 1;
         for r in results {
-            row = findings_rows(self.book.worksheet_from_index(findings)?, row, "", r, &self.f)?;
+            for x in &r.findings {
+                row = findings_rows(self.book.worksheet_from_index(findings)?, row, "", &r.file, x, &self.f)?;
+            }
         }
         findings_tail(self.book.worksheet_from_index(findings)?, row, &self.f)?;
         crate::output::save_summary(&mut self.book)
@@ -233,20 +210,6 @@ fn attachment2_notes(ws: &mut Worksheet, row: u32, used: &[(&LoadedRubric, usize
     Ok(())
 }
 
-pub(crate) fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Value>, f: &Formats) -> Result<()> {
-    match v {
-        Some(Value::Text(t)) => ws.write_with_format(row, col, &t, &f.text)?,
-        Some(Value::Number(n)) => ws.write_number_with_format(row, col, n, &f.number)?,
-        None => ws.write_blank(row, col, &f.text)?,
-    };
-    Ok(())
-}
-
-/// A valid, unique-enough worksheet name: at most 31 characters, none of []:*?/\\.
-pub(crate) fn sheet_name(s: &str) -> String {
-    s.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
-}
-
 /// Columns before the per-item points in a detail sheet.
 const DETAIL_FIXED: usize = 9;
 
@@ -313,66 +276,4 @@ fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResul
 
 fn is_base(c: &crate::runtime::Category) -> bool {
     c.part == crate::runtime::Part::Base
-}
-
-/// Every finding of every file, each with a scope (e.g. the city; empty for
-/// none); a file without findings is not listed.
-pub(crate) fn findings_sheet<'a>(
-    ws: &mut Worksheet,
-    name: &str,
-    results: impl Iterator<Item = (&'a str, &'a UnitResult)>,
-    f: &Formats,
-) -> Result<()> {
-    findings_head(ws, name, f)?;
-    let mut row = 1;
-    for (scope, r) in results {
-        row = findings_rows(ws, row, scope, r, f)?;
-    }
-    findings_tail(ws, row, f)
-}
-
-fn findings_head(ws: &mut Worksheet, name: &str, f: &Formats) -> Result<()> {
-    ws.set_name(name)?;
-    for (c, w) in [30.0, 10.0, 8.0, 8.0, 6.0, 16.0, 70.0, 12.0, 30.0].iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
-    }
-    for (c, h) in ["文件", "工作表", "单元格", "序号", "级别", "代码", "说明", "范围", "详情"].iter().enumerate() {
-        ws.write_with_format(0, c as u16, *h, &f.header)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    Ok(())
-}
-
-/// Write a result's findings from `row`; returns the next free row.
-fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, r: &UnitResult, f: &Formats) -> Result<u32> {
-    for x in &r.findings {
-        let cells = [
-            r.file.as_str(),
-            x.sheet.as_deref().unwrap_or(""),
-            x.cell.as_deref().unwrap_or(""),
-            x.item.as_deref().unwrap_or(""),
-            x.severity.label(),
-            &x.code,
-        ];
-        for (c, v) in cells.iter().enumerate() {
-            ws.write_with_format(row, c as u16, *v, &f.text)?;
-        }
-        ws.write_with_format(row, 6, &x.message, &f.note)?;
-        // The 说明 column wraps at about 34 Chinese characters: make room for every line.
-        let lines = x.message.chars().count().div_ceil(34);
-        if lines > 1 {
-            ws.set_row_height(row, 15.0 * lines as f64)?;
-        }
-        ws.write_with_format(row, 7, scope, &f.text)?;
-        ws.write_with_format(row, 8, x.detail.as_deref().unwrap_or(""), &f.note)?;
-        row += 1;
-    }
-    Ok(row)
-}
-
-fn findings_tail(ws: &mut Worksheet, row: u32, f: &Formats) -> Result<()> {
-    if row == 1 {
-        ws.merge_range(1, 0, 1, 8, "未发现问题", &f.text)?;
-    }
-    Ok(())
 }

@@ -1,0 +1,84 @@
+//! The provincial workbook: 全省概览, one attachment-2 sheet per city, 问题清单.
+
+use anyhow::Result;
+use rust_xlsxwriter::Workbook;
+
+use super::findings::{findings_sheet, of_results};
+use super::style::Report as Formats;
+use super::summary::{Header, attachment2};
+use super::{Value, sheet_name, write_value};
+use crate::province::{CityReport, Manifest, grade_labels, stats};
+use crate::runtime::LoadedRubric;
+use crate::score::Finding;
+
+/// The provincial workbook: 全省概览, one attachment-2 sheet per city, 问题清单.
+pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> Result<Vec<u8>> {
+    let f = Formats::new();
+    let mut book = Workbook::new();
+    let title = format!("{}基层服务中心（站）量化考核汇总", manifest.province);
+    book.set_properties(&crate::output::properties(&title, crate::output::Kind::Summary));
+    let grades = grade_labels(cities);
+
+    let ws = book.add_worksheet();
+    ws.set_name("全省概览")?;
+    let mut headers: Vec<String> =
+        ["城市", "评分标准", "版本", "评分组件SHA-256", "单位数", "已评分", "未评分", "重复", "未提交", "平均分", "最低分", "最高分"].map(String::from).to_vec();
+    headers.extend(grades.iter().cloned());
+    headers.push("说明".into());
+    for (c, w) in [12.0, 22.0, 8.0, 20.0].iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_column_width(headers.len() as u16 - 1, 50)?;
+    ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &title, &f.title)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_with_format(1, c as u16, h, &f.header)?;
+    }
+    // One row per city and rubric: a county center's and its township stations'
+    // totals are on different scales and are not averaged together.
+    let mut row = 2u32;
+    for city in cities {
+        let groups: Vec<Option<usize>> = if city.rubrics.is_empty() { vec![None] } else { (0..city.rubrics.len()).map(Some).collect() };
+        for (g, k) in groups.into_iter().enumerate() {
+            let s = stats(city, k, &grades);
+            let r = k.map(|k| &city.rubrics[k]);
+            let texts = [
+                city.name.clone(),
+                r.map(|r| r.info.id.clone()).unwrap_or_else(|| "（无可用组件）".into()),
+                r.map(|r| r.info.version.clone()).unwrap_or_default(),
+                r.map(|r| r.sha256.clone()).unwrap_or_default(),
+            ];
+            for (c, t) in texts.into_iter().enumerate() {
+                write_value(ws, row, c as u16, Some(Value::Text(t)), &f)?;
+            }
+            let mut c = 4u16;
+            let t = &s.tally;
+            for v in [t.units, t.scored, t.not_scored, t.duplicated, t.not_submitted].map(|n| Some(n as f64)).into_iter().chain([s.mean, s.min, s.max]) {
+                write_value(ws, row, c, v.map(Value::Number), &f)?;
+                c += 1;
+            }
+            for n in &s.per_grade {
+                write_value(ws, row, c, Some(Value::Number(*n as f64)), &f)?;
+                c += 1;
+            }
+            let notes: Vec<String> =
+                if g == 0 { city.problems.iter().map(|p| p.message.clone()).collect() } else { vec![] };
+            write_value(ws, row, c, Some(Value::Text(notes.join("\n"))), &f)?;
+            row += 1;
+        }
+    }
+
+    for city in cities.iter().filter(|c| !c.rubrics.is_empty()) {
+        let refs: Vec<&LoadedRubric> = city.rubrics.iter().collect();
+        attachment2(book.add_worksheet_with_constant_memory()?, &sheet_name(&city.name), &refs, &city.results, header, &f)?;
+    }
+    // Per city: its manifest problems, then its units' findings.
+    let problems: Vec<Vec<Finding>> = cities.iter().map(|c| c.problems.iter().map(|p| p.finding()).collect()).collect();
+    let mut all: Vec<(&str, &str, &Finding)> = Vec::new();
+    for (city, found) in cities.iter().zip(&problems) {
+        all.extend(city.problems.iter().zip(found).map(|(p, x)| (city.name.as_str(), p.file.as_str(), x)));
+        all.extend(of_results(city.results.iter().map(|r| (city.name.as_str(), r))));
+    }
+    findings_sheet(book.add_worksheet_with_constant_memory()?, "问题清单", all.into_iter(), &f)?;
+    crate::output::save_summary(&mut book)
+}
+

@@ -1,0 +1,71 @@
+//! The cell formats of every workbook kaohe writes, in one place: the report
+//! set (summary, comparison, province: 11 pt, thin borders) and the form set
+//! (the blank scorecard: 10.5 pt as the seed prints, input cells unlocked and
+//! shaded), both from one base cell.
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
+
+/// A bordered, vertically centred cell of this font size.
+fn cell(size: f64) -> Format {
+    Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter).set_font_size(size)
+}
+
+/// Formats of the report workbooks (summary, comparison, province).
+pub(crate) struct Report {
+    /// A sheet's title row.
+    pub(crate) title: Format,
+    /// A line of text above a table (填表单位, 时间).
+    pub(crate) line: Format,
+    pub(crate) header: Format,
+    /// Centred, wrapped text.
+    pub(crate) text: Format,
+    /// Points, two decimals.
+    pub(crate) number: Format,
+    /// Left-aligned wrapped text (说明, 备注).
+    pub(crate) note: Format,
+}
+
+impl Report {
+    pub(crate) fn new() -> Self {
+        let cell = cell(11.0);
+        Report {
+            title: Format::new().set_bold().set_font_size(18).set_align(FormatAlign::Center),
+            line: Format::new().set_font_size(12),
+            header: cell.clone().set_bold().set_align(FormatAlign::Center).set_text_wrap(),
+            text: cell.clone().set_align(FormatAlign::Center).set_text_wrap(),
+            number: cell.clone().set_align(FormatAlign::Center).set_num_format("0.00"),
+            note: cell.set_text_wrap().set_align(FormatAlign::Left),
+        }
+    }
+}
+
+/// Formats of the blank scorecard.
+pub(crate) struct Form {
+    pub(crate) title: Format,
+    /// 县(市、区)： and 被考核单位： above the table.
+    pub(crate) label: Format,
+    pub(crate) header: Format,
+    /// Centred, wrapped (主要内容, 序号, 分值).
+    pub(crate) center: Format,
+    /// Left-aligned, wrapped (工作标准).
+    pub(crate) text: Format,
+    /// A cell the inspector fills in: unlocked, shaded.
+    pub(crate) input: Format,
+    /// A computed cell (deductions, 总分).
+    pub(crate) formula: Format,
+}
+
+impl Form {
+    pub(crate) fn new() -> Self {
+        let cell = cell(10.5);
+        Form {
+            title: Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center),
+            label: Format::new().set_font_size(11),
+            header: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color("#D9E1F2"),
+            center: cell.clone().set_align(FormatAlign::Center).set_text_wrap(),
+            text: cell.clone().set_text_wrap(),
+            input: cell.clone().set_align(FormatAlign::Center).set_unlocked().set_background_color("#FFF2CC"),
+            formula: cell.set_align(FormatAlign::Center).set_num_format("0.##"),
+        }
+    }
+}
