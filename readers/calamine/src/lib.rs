@@ -24,9 +24,9 @@ impl wit::Guest for Reader {
         match parse(&bytes, &extension, &limits) {
             Ok(parsed) => Ok(wit::Workbook {
                 sheets: parsed.sheets.into_iter().map(sheet).collect(),
-                warnings: parsed.warnings,
+                warnings: parsed.warnings.into_iter().map(|(c, m)| (c.as_str().to_string(), m)).collect(),
             }),
-            Err(e) => Err(wit::ReadError { code: e.code.to_string(), message: e.message, detail: e.detail }),
+            Err(e) => Err(wit::ReadError { code: e.code.as_str().to_string(), message: e.message, detail: e.detail }),
         }
     }
 }
