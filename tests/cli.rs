@@ -46,10 +46,7 @@ fn samples_give_the_attachment_2_summary() {
     assert_eq!(text(&t, 2, 0), "填表单位：长治市退役军人事务局");
     assert!(text(&t, 2, 5).starts_with("时间："));
     let headers: Vec<String> = (0..10).map(|c| text(&t, 3, c)).collect();
-    assert_eq!(
-        headers,
-        ["县(市、区)", "服务(中心)站名称", "组织领导", "机构建设", "能力建设", "政治文化", "服务保障", "加分减分", "总分", "考核结果"]
-    );
+    assert_eq!(headers, ["县(市、区)", "服务(中心)站名称", "组织领导", "机构建设", "能力建设", "政治文化", "服务保障", "加分减分", "总分", "考核结果"]);
     let mut counties: Vec<String> = (4..16).map(|r| text(&t, r, 0)).collect();
     counties.sort();
     let mut expected = ["潞州区", "上党区", "屯留区", "潞城区", "襄垣县", "平顺县", "黎城县", "壶关县", "长子县", "武乡县", "沁县", "沁源县"];
@@ -66,7 +63,15 @@ fn samples_give_the_attachment_2_summary() {
         let parts: f64 = (2..8).map(num).sum();
         assert!((parts - num(8)).abs() < 1e-9, "row {r}");
         let total = num(8);
-        let grade = if total >= 90.0 { "优秀" } else if total >= 80.0 { "良好" } else if total >= 60.0 { "合格" } else { "不合格" };
+        let grade = if total >= 90.0 {
+            "优秀"
+        } else if total >= 80.0 {
+            "良好"
+        } else if total >= 60.0 {
+            "合格"
+        } else {
+            "不合格"
+        };
         assert_eq!(text(&t, r, 9), grade);
     }
     let detail = sheet(&out, "评分明细");
@@ -168,8 +173,7 @@ fn json_has_the_documented_shape() {
         assert!(g[k].is_f64(), "{k}");
     }
     let cat_sum: f64 = cats.iter().map(|c| c["score"].as_f64().unwrap()).sum();
-    let adj = g["bonus"].as_f64().unwrap() - g["deduction"].as_f64().unwrap() + g["special"].as_f64().unwrap()
-        - g["special_deduction"].as_f64().unwrap();
+    let adj = g["bonus"].as_f64().unwrap() - g["deduction"].as_f64().unwrap() + g["special"].as_f64().unwrap() - g["special_deduction"].as_f64().unwrap();
     assert_eq!(g["adjustment"].as_f64().unwrap(), adj);
     assert_eq!(g["total"].as_f64().unwrap(), cat_sum + adj);
     assert!(g["grade"].is_string());

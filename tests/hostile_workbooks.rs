@@ -6,10 +6,10 @@ mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use kaohe::runtime::LoadedRubric;
-use kaohe::score::{UnitResult, Severity};
-use kaohe::workbook::{ReadLimits, read_bytes_with, read_file};
 use common::{Layout, full_marks, handmade_xlsx, set};
+use kaohe::runtime::LoadedRubric;
+use kaohe::score::{Severity, UnitResult};
+use kaohe::workbook::{ReadLimits, read_bytes_with, read_file};
 
 fn rubric() -> &'static LoadedRubric {
     common::changzhi()
@@ -272,7 +272,9 @@ fn an_ods_with_its_mimetype_entry_last_is_read_as_ods() {
 fn excel_2_to_4_files_are_an_old_format_not_garbage() {
     let dir = tempfile::tempdir().unwrap();
     // BOF records of BIFF2, BIFF3 and BIFF4 worksheets, then a few bytes of the file.
-    for bof in [[0x09u8, 0x00, 0x04, 0x00, 0x02, 0x00, 0x10, 0x00], [0x09, 0x02, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00], [0x09, 0x04, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00]] {
+    for bof in
+        [[0x09u8, 0x00, 0x04, 0x00, 0x02, 0x00, 0x10, 0x00], [0x09, 0x02, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00], [0x09, 0x04, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00]]
+    {
         let mut bytes = bof.to_vec();
         bytes.extend([0x0A, 0x00, 0x00, 0x00]); // EOF
         let r = common::score_one(rubric(), &write(dir.path(), "old.xls", &bytes));

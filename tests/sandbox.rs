@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use kaohe::runtime::{Limits, LoadedRubric, Runtime};
 use kaohe::score::{UnitResult, score_files};
 
-const HOSTILE: &str = env!("KAOHE_TEST_COMPONENT_HOSTILE");
+const HOSTILE: &str = kaohe_test_artifacts::HOSTILE;
 
 fn load(limits: Limits) -> (Runtime, LoadedRubric) {
     let rt = Runtime::new(limits).unwrap();
@@ -123,10 +123,7 @@ fn inconsistent_results_are_refused() {
 fn flooding_stdout_is_captured_not_printed() {
     let dir = tempfile::tempdir().unwrap();
     let input = workbook(dir.path(), 10.0);
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["score", "--json", "--rubric", HOSTILE, input.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kaohe")).args(["score", "--json", "--rubric", HOSTILE, input.to_str().unwrap()]).output().unwrap();
     // stdout is exactly our JSON; none of the component's megabytes reached it or stderr.
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is only kaohe's JSON");
     assert_eq!(j["rubric"]["id"], "hostile-test");

@@ -7,9 +7,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{Cell, Layout, full_marks, handmade_ods, handmade_xlsx, set};
-use kaohe::runtime::LoadedRubric;
-use kaohe::score::{UnitResult, Finding, Severity, score_files};
 use kaohe::render::template::{self, Unit};
+use kaohe::runtime::LoadedRubric;
+use kaohe::score::{Finding, Severity, UnitResult, score_files};
 
 fn rubric() -> &'static LoadedRubric {
     common::changzhi()
@@ -65,8 +65,7 @@ fn template_round_trip() {
     assert_eq!(a.adjustment, -4.5);
     assert_eq!(a.total, 97.5 - 4.5);
     assert_eq!(a.grade, "优秀");
-    let sub: Vec<(String, f64)> =
-        a.items.iter().find(|s| s.item == "65").unwrap().sub_rules.iter().map(|c| (c.rule.clone(), c.value)).collect();
+    let sub: Vec<(String, f64)> = a.items.iter().find(|s| s.item == "65").unwrap().sub_rules.iter().map(|c| (c.rule.clone(), c.value)).collect();
     assert!(sub.contains(&("65.1".into(), 10.0)));
 }
 
@@ -293,11 +292,14 @@ fn unreadable_files_get_one_clear_finding_each_and_the_batch_goes_on() {
         (write(d, "notes.xlsx", "这不是表格".as_bytes()), "not-a-workbook"),
         (write(d, "truncated.xlsx", &zip[..zip.len() / 2]), "unreadable"),
         (write(d, "cfb.xls", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0]), "unreadable"),
-        (write(d, "noheader.xlsx", &{
-            let mut b = rust_xlsxwriter::Workbook::new();
-            b.add_worksheet().write(0, 0, "会议纪要").unwrap();
-            b.save_to_buffer().unwrap()
-        }), "no-scorecard"),
+        (
+            write(d, "noheader.xlsx", &{
+                let mut b = rust_xlsxwriter::Workbook::new();
+                b.add_worksheet().write(0, 0, "会议纪要").unwrap();
+                b.save_to_buffer().unwrap()
+            }),
+            "no-scorecard",
+        ),
         (d.join("vanished.xlsx"), "unreadable"),
     ];
     let mut files: Vec<PathBuf> = cases.iter().map(|(p, _)| p.clone()).collect();

@@ -67,8 +67,7 @@ fn a_three_sheet_workbook_gives_three_units_with_their_own_totals() {
     with_cover[0].0.cover_sheet = true; // a 填表说明 sheet first, skipped
     let p = write(dir.path(), "一周.xlsx", &handmade_book(&rubric().info, &with_cover));
     let units = score_file(rubric(), &p);
-    let got: Vec<(&str, &str, Option<&str>, f64)> =
-        units.iter().map(|r| (r.county.as_str(), r.center.as_str(), r.sheet.as_deref(), total(r))).collect();
+    let got: Vec<(&str, &str, Option<&str>, f64)> = units.iter().map(|r| (r.county.as_str(), r.center.as_str(), r.sheet.as_deref(), total(r))).collect();
     assert_eq!(
         got,
         [
@@ -227,7 +226,8 @@ fn every_unit_label_names_the_unit_and_fallbacks_say_what_was_used() {
     let dir = tempfile::tempdir().unwrap();
     let info = &rubric().info;
     for label in CENTER_LABELS {
-        for (text, value) in [(format!("{label}：沁县退役军人服务中心"), None), (label.to_string(), Some("沁县退役军人服务中心".to_string()))] {
+        for (text, value) in [(format!("{label}：沁县退役军人服务中心"), None), (label.to_string(), Some("沁县退役军人服务中心".to_string()))]
+        {
             let mut l = county_sheet("评分表");
             l.labels = vec![(text.clone(), value)];
             let p = write(dir.path(), "某文件.xlsx", &handmade_xlsx(info, &l, &values(0.0)));
@@ -413,10 +413,40 @@ fn the_same_unit_twice_is_an_error_on_each_copy_and_counted_once() {
     let c = write(
         dir.path(),
         "c.xlsx",
-        &handmade_book(info, &[(county_sheet("上党区"), values(0.0)), ({ let mut l = county_sheet("上党区"); l.sheet = "上党区(2)".into(); l }, values(0.0))]),
+        &handmade_book(
+            info,
+            &[
+                (county_sheet("上党区"), values(0.0)),
+                (
+                    {
+                        let mut l = county_sheet("上党区");
+                        l.sheet = "上党区(2)".into();
+                        l
+                    },
+                    values(0.0),
+                ),
+            ],
+        ),
     );
     // 屯留区 once, beside a blank copy of its form: a blank copy is not a second scorecard.
-    let d = write(dir.path(), "d.xlsx", &handmade_book(info, &[(county_sheet("屯留区"), vec![]), ({ let mut l = county_sheet("屯留区"); l.sheet = "填好的".into(); l }, values(0.0))]));
+    let d = write(
+        dir.path(),
+        "d.xlsx",
+        &handmade_book(
+            info,
+            &[
+                (county_sheet("屯留区"), vec![]),
+                (
+                    {
+                        let mut l = county_sheet("屯留区");
+                        l.sheet = "填好的".into();
+                        l
+                    },
+                    values(0.0),
+                ),
+            ],
+        ),
+    );
     let files = vec![a.clone(), b.clone(), c.clone(), d];
     let mut results = kaohe::score::score_files(rubric(), &files);
     check(&mut results, &[rubric()], None);
@@ -491,7 +521,9 @@ fn a_roster_names_the_missing_and_the_extra_units() {
     // The CLI: 未提交 in 统计表, exit 1; an xlsx roster beside the inputs is never read as a scorecard.
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
-    for (r, (county, name)) in [("县（市、区）", "服务（中心）站名称"), ("潞州区", "潞州区退役军人服务中心"), ("上党区", "上党区退役军人服务中心")].iter().enumerate() {
+    for (r, (county, name)) in
+        [("县（市、区）", "服务（中心）站名称"), ("潞州区", "潞州区退役军人服务中心"), ("上党区", "上党区退役军人服务中心")].iter().enumerate()
+    {
         ws.write(r as u32, 0, *county).unwrap();
         ws.write(r as u32, 1, *name).unwrap();
     }
@@ -503,7 +535,8 @@ fn a_roster_names_the_missing_and_the_extra_units() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("1 on the roster not submitted") && stderr.contains("not-on-roster"), "{stderr}");
     let t: calamine::Range<Data> = calamine::open_workbook_auto(&out).unwrap().worksheet_range("统计表").unwrap();
-    let rows: Vec<(String, String)> = (4..t.height() as u32 - 1).map(|r| (t.get_value((r, 1)).unwrap().to_string(), t.get_value((r, 9)).unwrap().to_string())).collect();
+    let rows: Vec<(String, String)> =
+        (4..t.height() as u32 - 1).map(|r| (t.get_value((r, 1)).unwrap().to_string(), t.get_value((r, 9)).unwrap().to_string())).collect();
     assert_eq!(
         rows,
         [
@@ -544,7 +577,7 @@ mod shuffled {
     type Key = (String, String, Option<String>, Option<f64>, Vec<(kaohe::Code, Option<String>, Option<String>)>);
 
     fn result_key(r: &UnitResult) -> Key {
-        let mut f: Vec<_> = r.findings.iter().map(|f| (f.code.clone(), f.cell.clone(), f.item.clone())).collect();
+        let mut f: Vec<_> = r.findings.iter().map(|f| (f.code, f.cell.clone(), f.item.clone())).collect();
         f.sort();
         (r.center.clone(), r.county.clone(), r.sheet.clone(), r.assessment.as_ref().map(|a| a.total), f)
     }
@@ -591,7 +624,11 @@ fn a_summary_sheet_beside_the_scorecards_is_skipped() {
     // A 汇总 sheet numbered 1, 2 with totals under 得分: a summary, not a scorecard.
     let summary = |book: &mut rust_xlsxwriter::Workbook| {
         let ws = book.add_worksheet().set_name("汇总").unwrap();
-        for (r, row) in [["序号", "县(市、区)", "单位名称", "得分"], ["1", "潞州区", "潞州区退役军人服务中心", "100"], ["2", "上党区", "上党区退役军人服务中心", "99"]].iter().enumerate() {
+        for (r, row) in
+            [["序号", "县(市、区)", "单位名称", "得分"], ["1", "潞州区", "潞州区退役军人服务中心", "100"], ["2", "上党区", "上党区退役军人服务中心", "99"]]
+                .iter()
+                .enumerate()
+        {
             for (c, v) in row.iter().enumerate() {
                 match v.parse::<f64>() {
                     Ok(n) => ws.write(r as u32, c as u16, n).unwrap(),
@@ -617,21 +654,29 @@ fn compare_and_province_take_a_roster_and_count_units() {
     // One workbook with two counties; 上党区 on the roster never came.
     let sheets = vec![(county_sheet("潞州区"), values(0.0)), (county_sheet("屯留区"), values(1.0))];
     write(&city, "两县.xlsx", &handmade_book(info, &sheets));
-    let roster = write(dir.path(), "名册.csv", "县(市、区),单位名称\n潞州区,潞州区退役军人服务中心\n上党区,上党区退役军人服务中心\n屯留区,屯留区退役军人服务中心\n".as_bytes());
+    let roster = write(
+        dir.path(),
+        "名册.csv",
+        "县(市、区),单位名称\n潞州区,潞州区退役军人服务中心\n上党区,上党区退役军人服务中心\n屯留区,屯留区退役军人服务中心\n".as_bytes(),
+    );
 
     let o = kaohe(&["compare", "--rubric", "changzhi-2023", "--rubric", "changzhi-2024-example", "--roster", s(&roster), "--json", s(&city)]);
     assert_eq!(o.status.code(), Some(1));
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
     let units = j["units"].as_array().unwrap();
     assert_eq!(units.len(), 3);
-    assert_eq!((units[2]["center"].as_str(), units[2]["a"]["ok"].as_bool(), units[2]["b"]["ok"].as_bool()), (Some("上党区退役军人服务中心"), Some(false), Some(false)));
+    assert_eq!(
+        (units[2]["center"].as_str(), units[2]["a"]["ok"].as_bool(), units[2]["b"]["ok"].as_bool()),
+        (Some("上党区退役军人服务中心"), Some(false), Some(false))
+    );
     assert_eq!(units[2]["a"]["findings"][0]["code"], "not-submitted");
     assert_eq!(units[1]["sheet"], "屯留区");
 
     let manifest = write(
         dir.path(),
         "province.toml",
-        "province = \"测试省\"\n[[cities]]\nname = \"长治市\"\nrubrics = [\"builtin:changzhi-2023\"]\nworkbooks = [\"长治市\"]\nroster = \"名册.csv\"\n".as_bytes(),
+        "province = \"测试省\"\n[[cities]]\nname = \"长治市\"\nrubrics = [\"builtin:changzhi-2023\"]\nworkbooks = [\"长治市\"]\nroster = \"名册.csv\"\n"
+            .as_bytes(),
     );
     let out = dir.path().join("province.xlsx");
     let o = kaohe(&["province", s(&manifest), "--json", "-o", s(&out)]);
@@ -689,7 +734,9 @@ fn tables_of_several_units_stacked_on_one_sheet_are_each_a_unit() {
 fn a_score_header_merged_over_self_and_inspector_columns_scores_the_inspectors() {
     let dir = tempfile::tempdir().unwrap();
     let info = &rubric().info;
-    for (subs, expected, code) in [(["自评", "检查组"], 99.0, "score-column"), (["自评得分", "考核得分"], 99.0, "score-column"), (["自评", ""], 100.0, "self-assessed")] {
+    for (subs, expected, code) in
+        [(["自评", "检查组"], 99.0, "score-column"), (["自评得分", "考核得分"], 99.0, "score-column"), (["自评", ""], 100.0, "self-assessed")]
+    {
         let mut book = rust_xlsxwriter::Workbook::new();
         let ws = book.add_worksheet();
         ws.write(0, 0, "被考核单位：潞州区退役军人服务中心").unwrap();

@@ -79,9 +79,7 @@ fn compare_reports_rubric_changes_and_unit_deltas_by_number() {
     // B: 组织领导: items 4 (1.5 of 3) and 12 (3 of 3 → 4 of 4) → 31 − 1.5 = 29.5;
     // 机构建设 23 − 1 = 22 (item 22 moved out); 能力建设 4 + 1 = 5; others unchanged:
     // base 29.5 + 22 + 5 + 13 + 29 = 98.5; adjustment 2 − 10 = −8; total 90.5 (良好 under B's bands).
-    let cat = |side: &str, name: &str| {
-        u[side]["categories"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["score"].as_f64().unwrap()
-    };
+    let cat = |side: &str, name: &str| u[side]["categories"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["score"].as_f64().unwrap();
     assert_eq!(cat("b", "组织领导"), 29.5);
     assert_eq!(cat("b", "机构建设"), 22.0);
     assert_eq!(cat("b", "能力建设"), 5.0);
@@ -126,8 +124,16 @@ fn one_summary_mixes_county_and_township_rubrics() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("mixed.xlsx");
     let o = kaohe(&[
-        "score", "--json", "--rubric", "changzhi-2023", "--rubric", "township-example",
-        s(&samples().join("长治市")), s(&samples().join("长治市-乡镇（示例）")), "-o", s(&out),
+        "score",
+        "--json",
+        "--rubric",
+        "changzhi-2023",
+        "--rubric",
+        "township-example",
+        s(&samples().join("长治市")),
+        s(&samples().join("长治市-乡镇（示例）")),
+        "-o",
+        s(&out),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let j = json(&o);
@@ -184,7 +190,7 @@ fn province_with_a_tampered_and_an_old_component_scores_the_other_cities() {
     std::fs::write(&tampered, &bytes).unwrap();
     // A component exporting an older interface version, correctly pinned.
     let old = d.join("old.wasm");
-    std::fs::copy(env!("KAOHE_TEST_COMPONENT_OLD_INTERFACE"), &old).unwrap();
+    std::fs::copy(kaohe_test_artifacts::OLD_INTERFACE, &old).unwrap();
     let old_sha = kaohe::runtime::hex(&Sha256::digest(std::fs::read(&old).unwrap()));
     for city in ["a", "b", "c"] {
         std::fs::create_dir(d.join(city)).unwrap();

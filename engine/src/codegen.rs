@@ -64,12 +64,7 @@ fn list<T>(v: &[T], f: impl Fn(&T) -> String) -> String {
 }
 
 fn category(c: &Category) -> String {
-    format!(
-        "::kaohe_engine::Category {{ name: {}, part: ::kaohe_engine::Part::{:?}, items: vec![{}] }}",
-        st(&c.name),
-        c.part,
-        list(&c.items, item)
-    )
+    format!("::kaohe_engine::Category {{ name: {}, part: ::kaohe_engine::Part::{:?}, items: vec![{}] }}", st(&c.name), c.part, list(&c.items, item))
 }
 
 fn item(i: &Item) -> String {

@@ -20,7 +20,7 @@
 //! assert_eq!(a.total, -8.5);
 //! ```
 
-use crate::model::{ItemRef, Part, RuleMode, Rubric, Scoring};
+use crate::model::{ItemRef, Part, Rubric, RuleMode, Scoring};
 
 /// What the inspector entered for an item.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,22 +149,15 @@ impl Rubric {
         let mut by_item: Vec<Option<&EntryValue>> = vec![None; refs.len()];
         let mut next = 0;
         for e in entries {
-            let at = if refs.get(next).is_some_and(|r| r.item.id == e.item.as_str()) {
-                Some(next)
-            } else {
-                refs.iter().position(|r| r.item.id == e.item.as_str())
-            };
+            let at =
+                if refs.get(next).is_some_and(|r| r.item.id == e.item.as_str()) { Some(next) } else { refs.iter().position(|r| r.item.id == e.item.as_str()) };
             match at {
-                None => findings.push(Finding {
-                    item: e.item.clone(),
-                    message: format!("评分表中没有序号 {} 的项目", e.item),
-                    allowed: String::new(),
-                }),
-                Some(i) if by_item[i].is_some() => findings.push(Finding {
-                    item: e.item.clone(),
-                    message: format!("序号 {} 填写了不止一次", e.item),
-                    allowed: String::new(),
-                }),
+                None => {
+                    findings.push(Finding { item: e.item.clone(), message: format!("评分表中没有序号 {} 的项目", e.item), allowed: String::new() })
+                }
+                Some(i) if by_item[i].is_some() => {
+                    findings.push(Finding { item: e.item.clone(), message: format!("序号 {} 填写了不止一次", e.item), allowed: String::new() })
+                }
                 Some(i) => {
                     by_item[i] = Some(&e.value);
                     next = i + 1;
@@ -203,16 +196,12 @@ impl Rubric {
             if c.part == Part::Base {
                 let score = tidy(sub);
                 let max = self.category_max(c);
-                trace.push(TraceStep {
-                    rule: c.name.to_string(),
-                    text: format!("{}小计 {} / {}", c.name, fmt_points(score), fmt_points(max)),
-                    points: score,
-                });
+                trace
+                    .push(TraceStep { rule: c.name.to_string(), text: format!("{}小计 {} / {}", c.name, fmt_points(score), fmt_points(max)), points: score });
                 categories.push(CategoryScore { name: c.name.to_string(), score, max });
             }
         }
-        let (bonus, deduction, special, special_deduction) =
-            (tidy(bonus), tidy(deduction), tidy(special), tidy(special_deduction));
+        let (bonus, deduction, special, special_deduction) = (tidy(bonus), tidy(deduction), tidy(special), tidy(special_deduction));
         let adjustment = tidy(bonus - deduction + special - special_deduction);
         let base: f64 = categories.iter().map(|c| c.score).sum();
         let total = tidy(base + adjustment);
@@ -273,9 +262,7 @@ impl Rubric {
                 }
                 Ok(done(off, vec![]))
             }
-            (EntryValue::Counts(_), Scoring::Range | Scoring::Levels(_)) => {
-                Err(vec![bad(format!("序号 {} 没有分项，请直接填写得分", item.id))])
-            }
+            (EntryValue::Counts(_), Scoring::Range | Scoring::Levels(_)) => Err(vec![bad(format!("序号 {} 没有分项，请直接填写得分", item.id))]),
             (EntryValue::Counts(counts), Scoring::Rules(rules)) => {
                 let mut findings = Vec::new();
                 for (id, _) in counts {
@@ -289,7 +276,8 @@ impl Rubric {
                     let mut entered = counts.iter().filter(|(id, _)| id == &rule.id);
                     let n = entered.next().map(|(_, n)| *n).unwrap_or(0.0);
                     if entered.next().is_some() {
-                        findings.push(Finding { item: rule.id.to_string(), message: format!("分项 {} 填写了不止一次", rule.id), allowed: String::new() });
+                        findings
+                            .push(Finding { item: rule.id.to_string(), message: format!("分项 {} 填写了不止一次", rule.id), allowed: String::new() });
                         continue;
                     }
                     let (ok, allowed) = match rule.mode {
@@ -297,7 +285,8 @@ impl Rubric {
                         RuleMode::Discretionary => (n.is_finite() && (0.0..=rule.cap).contains(&n), format!("0～{}", fmt_points(rule.cap))),
                     };
                     if !ok {
-                        findings.push(Finding { item: rule.id.to_string(), message: format!("分项 {} 填写的 {} 无效", rule.id, fmt_points(n)), allowed });
+                        findings
+                            .push(Finding { item: rule.id.to_string(), message: format!("分项 {} 填写的 {} 无效", rule.id, fmt_points(n)), allowed });
                         continue;
                     }
                     let raw = match rule.mode {
@@ -309,9 +298,23 @@ impl Rubric {
                         let text = match rule.mode {
                             RuleMode::PerOccurrence if raw > rule.cap => format!(
                                 "{}：{} {} × {} = {}，最多扣 {} 分，扣 {} 分",
-                                rule.text, fmt_points(n), rule.unit, fmt_points(rule.each), fmt_points(raw), fmt_points(rule.cap), fmt_points(off)
+                                rule.text,
+                                fmt_points(n),
+                                rule.unit,
+                                fmt_points(rule.each),
+                                fmt_points(raw),
+                                fmt_points(rule.cap),
+                                fmt_points(off)
                             ),
-                            RuleMode::PerOccurrence => format!("{}：{} {} × {} = {}，扣 {} 分", rule.text, fmt_points(n), rule.unit, fmt_points(rule.each), fmt_points(raw), fmt_points(off)),
+                            RuleMode::PerOccurrence => format!(
+                                "{}：{} {} × {} = {}，扣 {} 分",
+                                rule.text,
+                                fmt_points(n),
+                                rule.unit,
+                                fmt_points(rule.each),
+                                fmt_points(raw),
+                                fmt_points(off)
+                            ),
                             RuleMode::Discretionary => format!("{}：视情扣 {} 分", rule.text, fmt_points(off)),
                         };
                         trace.push(TraceStep { rule: rule.id.to_string(), text, points: -off });
@@ -324,7 +327,11 @@ impl Rubric {
                 }
                 let off = tidy(sum.min(max));
                 if sum > max {
-                    trace.push(TraceStep { rule: item.id.to_string(), text: format!("分项合计 {}，本项最多扣 {} 分", fmt_points(sum), fmt_points(max)), points: -off });
+                    trace.push(TraceStep {
+                        rule: item.id.to_string(),
+                        text: format!("分项合计 {}，本项最多扣 {} 分", fmt_points(sum), fmt_points(max)),
+                        points: -off,
+                    });
                 }
                 Ok(done(off, subs))
             }

@@ -1,7 +1,7 @@
 //! The WIT guest glue: converts between the engine's types and the
 //! `kaohe:rubric` interface. Used through [`rubric_component!`](crate::rubric_component).
 
-use crate::{ColumnSource, Level, Part, RuleMode, Rubric, Scoring};
+use crate::{ColumnSource, Level, Part, Rubric, RuleMode, Scoring};
 
 wit_bindgen::generate!({
     world: "rubric",
@@ -66,9 +66,7 @@ pub fn describe(r: &Rubric) -> RubricInfo {
             let item = ir.item;
             let scoring = match item.scoring() {
                 Scoring::Range => wit::Scoring::Range,
-                Scoring::Levels(ls) => wit::Scoring::Levels(
-                    ls.iter().map(|l| wit::LevelOption { points: l.points, label: l.label.to_string() }).collect(),
-                ),
+                Scoring::Levels(ls) => wit::Scoring::Levels(ls.iter().map(|l| wit::LevelOption { points: l.points, label: l.label.to_string() }).collect()),
                 Scoring::Rules(rs) => wit::Scoring::Rules(
                     rs.iter()
                         .map(|s| wit::SubRule {
@@ -109,11 +107,7 @@ pub fn describe(r: &Rubric) -> RubricInfo {
         },
         year: r.year,
         description: r.description.to_string(),
-        categories: r
-            .categories
-            .iter()
-            .map(|c| wit::Category { name: c.name.to_string(), part: part(c.part), max_points: r.category_max(c) })
-            .collect(),
+        categories: r.categories.iter().map(|c| wit::Category { name: c.name.to_string(), part: part(c.part), max_points: r.category_max(c) }).collect(),
         items,
         bands: r.bands.iter().map(|b| wit::Band { label: b.label.to_string(), min_total: b.min }).collect(),
         report_title: r.report.title.to_string(),
@@ -159,16 +153,8 @@ pub fn score(r: &Rubric, entries: Vec<Entry>) -> Result<Assessment, Vec<Finding>
     let pairs = |v: Vec<(String, f64)>| v.into_iter().map(|(rule, value)| wit::RuleCount { rule, value }).collect();
     match r.score(&entries) {
         Ok(a) => Ok(Assessment {
-            items: a
-                .items
-                .into_iter()
-                .map(|s| wit::ItemScore { item: s.item, points: s.points, sub_rules: pairs(s.sub_rules) })
-                .collect(),
-            categories: a
-                .categories
-                .into_iter()
-                .map(|c| wit::CategoryScore { name: c.name, score: c.score, max_points: c.max })
-                .collect(),
+            items: a.items.into_iter().map(|s| wit::ItemScore { item: s.item, points: s.points, sub_rules: pairs(s.sub_rules) }).collect(),
+            categories: a.categories.into_iter().map(|c| wit::CategoryScore { name: c.name, score: c.score, max_points: c.max }).collect(),
             bonus: a.bonus,
             deduction: a.deduction,
             special: a.special,

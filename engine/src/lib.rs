@@ -15,7 +15,7 @@ pub mod codegen;
 mod eval;
 mod model;
 
-pub use eval::{fmt_points, tidy, Assessment, CategoryScore, Entry, EntryValue, Finding, ItemScore, TraceStep};
+pub use eval::{Assessment, CategoryScore, Entry, EntryValue, Finding, ItemScore, TraceStep, fmt_points, tidy};
 pub use model::{Band, Category, Column, ColumnSource, Item, ItemRef, Level, LevelOption, Part, Report, Rubric, RuleMode, Scoring, SubRule, Text};
 
 #[cfg(feature = "guest")]

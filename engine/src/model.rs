@@ -264,9 +264,7 @@ impl Rubric {
 
     /// Every item in printed order, with its category and effective part.
     pub fn items(&self) -> impl Iterator<Item = ItemRef<'_>> {
-        self.categories.iter().flat_map(|c| {
-            c.items.iter().map(move |item| ItemRef { item, category: c, part: item.part.unwrap_or(c.part) })
-        })
+        self.categories.iter().flat_map(|c| c.items.iter().map(move |item| ItemRef { item, category: c, part: item.part.unwrap_or(c.part) }))
     }
 
     /// Look an item up by its 序号.
@@ -291,11 +289,7 @@ impl Rubric {
 
     /// The grade for a total.
     pub fn grade(&self, total: f64) -> &str {
-        self.bands
-            .iter()
-            .find(|b| b.min.is_none_or(|m| total >= m))
-            .map(|b| b.label.as_ref())
-            .unwrap_or("")
+        self.bands.iter().find(|b| b.min.is_none_or(|m| total >= m)).map(|b| b.label.as_ref()).unwrap_or("")
     }
 
     /// Check the rubric is coherent; returns every problem found.

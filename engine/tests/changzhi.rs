@@ -12,10 +12,7 @@ fn rubric() -> Rubric {
 
 /// Full marks on every base item, nothing else.
 fn full(r: &Rubric) -> Vec<Entry> {
-    r.items()
-        .filter(|i| i.part == Part::Base)
-        .map(|i| Entry::new(&i.item.id, EntryValue::Points(i.item.max_points())))
-        .collect()
+    r.items().filter(|i| i.part == Part::Base).map(|i| Entry::new(&i.item.id, EntryValue::Points(i.item.max_points()))).collect()
 }
 
 fn with(mut entries: Vec<Entry>, id: &str, value: EntryValue) -> Vec<Entry> {
@@ -32,8 +29,7 @@ fn counts(pairs: &[(&str, f64)]) -> EntryValue {
 fn seventy_items_and_category_maxima() {
     let r = rubric();
     assert_eq!(r.items().count(), 70);
-    let maxima: Vec<(String, f64)> =
-        r.categories.iter().filter(|c| c.part == Part::Base).map(|c| (c.name.to_string(), r.category_max(c))).collect();
+    let maxima: Vec<(String, f64)> = r.categories.iter().filter(|c| c.part == Part::Base).map(|c| (c.name.to_string(), r.category_max(c))).collect();
     let expected = [("组织领导", 31.0), ("机构建设", 23.0), ("能力建设", 4.0), ("政治文化", 13.0), ("服务保障", 29.0)];
     assert_eq!(maxima, expected.map(|(n, m)| (n.to_string(), m)));
     let a = r.score(&full(&r)).unwrap();
@@ -126,17 +122,8 @@ fn every_deduction_sub_rule_and_its_cap() {
 #[test]
 fn deduction_item_sums_capped_sub_rules() {
     let r = rubric();
-    let all_max = counts(&[
-        ("65.1", 9.0),
-        ("65.2", 1.0),
-        ("65.3", 9.0),
-        ("65.4", 1.0),
-        ("65.5", 9.0),
-        ("65.6", 9.0),
-        ("65.7", 9.0),
-        ("65.8", 5.0),
-        ("65.9", 5.0),
-    ]);
+    let all_max =
+        counts(&[("65.1", 9.0), ("65.2", 1.0), ("65.3", 9.0), ("65.4", 1.0), ("65.5", 9.0), ("65.6", 9.0), ("65.7", 9.0), ("65.8", 5.0), ("65.9", 5.0)]);
     let a = r.score(&with(full(&r), "65", all_max)).unwrap();
     assert_eq!(a.deduction, 60.0);
     let both = counts(&[("70.1", 9.0), ("70.2", 9.0)]);

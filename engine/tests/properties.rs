@@ -3,7 +3,7 @@
 //! the rubric's stated range, and no deduction sub-rule exceeds its cap; for
 //! any input at all the evaluator answers without panicking.
 
-use kaohe_engine::{Entry, EntryValue, Part, RuleMode, Rubric, Scoring, fmt_points, tidy};
+use kaohe_engine::{Entry, EntryValue, Part, Rubric, RuleMode, Scoring, fmt_points, tidy};
 use proptest::prelude::*;
 
 fn rubric() -> &'static Rubric {
@@ -56,11 +56,7 @@ fn valid_entries() -> impl Strategy<Value = Vec<Entry>> {
 fn any_value() -> impl Strategy<Value = EntryValue> {
     let num = prop_oneof![any::<f64>(), -100.0..200.0f64, Just(f64::NAN), Just(f64::INFINITY), (0u32..20).prop_map(|n| n as f64)];
     let id = prop_oneof![(1u32..75).prop_map(|n| n.to_string()), "65\\.[0-9]{1,2}", "70\\.[0-9]", ".{0,4}"];
-    prop_oneof![
-        Just(EntryValue::Blank),
-        num.clone().prop_map(EntryValue::Points),
-        proptest::collection::vec((id, num), 0..12).prop_map(EntryValue::Counts),
-    ]
+    prop_oneof![Just(EntryValue::Blank), num.clone().prop_map(EntryValue::Points), proptest::collection::vec((id, num), 0..12).prop_map(EntryValue::Counts),]
 }
 
 proptest! {

@@ -26,8 +26,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use calamine::Reader;
-use kaohe::runtime::{Entry, EntryValue, Limits, LoadedRubric, Runtime, RuleCount, Scoring};
 use kaohe::render::template::Unit;
+use kaohe::runtime::{Entry, EntryValue, Limits, LoadedRubric, RuleCount, Runtime, Scoring};
 use rayon::prelude::*;
 
 const KAOHE: &str = env!("CARGO_BIN_EXE_kaohe");
@@ -169,12 +169,8 @@ fn entries(rubric: &LoadedRubric) -> (Vec<Entry>, Vec<kaohe_engine::Entry>) {
     for item in &rubric.info.items {
         let (w, n) = match &item.scoring {
             Scoring::Rules(rules) => {
-                let counts: Vec<(String, f64)> =
-                    rules.iter().filter_map(|r| unit.values.get(&r.id).map(|v| (r.id.clone(), *v))).collect();
-                (
-                    EntryValue::Counts(counts.iter().map(|(k, v)| RuleCount { rule: k.clone(), value: *v }).collect()),
-                    kaohe_engine::EntryValue::Counts(counts),
-                )
+                let counts: Vec<(String, f64)> = rules.iter().filter_map(|r| unit.values.get(&r.id).map(|v| (r.id.clone(), *v))).collect();
+                (EntryValue::Counts(counts.iter().map(|(k, v)| RuleCount { rule: k.clone(), value: *v }).collect()), kaohe_engine::EntryValue::Counts(counts))
             }
             _ => match unit.values.get(&item.id) {
                 Some(v) => (EntryValue::Points(*v), kaohe_engine::EntryValue::Points(*v)),
@@ -376,10 +372,6 @@ fn main() {
         let per_file = s.as_secs_f64() / *n as f64;
         let country = 2_800.0 + 40_000.0 + 600_000.0;
         println!();
-        println!(
-            "projection: {country:.0} stations at {:.0} µs each on this machine ≈ {:.1} minutes",
-            per_file * 1e6,
-            country * per_file / 60.0
-        );
+        println!("projection: {country:.0} stations at {:.0} µs each on this machine ≈ {:.1} minutes", per_file * 1e6, country * per_file / 60.0);
     }
 }

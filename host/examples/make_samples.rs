@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::{Cell, Layout, full_marks, handmade_book, handmade_ods, handmade_xlsx, set};
-use kaohe::runtime::{Runtime, RubricInfo};
 use kaohe::render::template::Unit;
+use kaohe::runtime::{RubricInfo, Runtime};
 
 /// Base-item scores with some variety: most at full marks, some half a point
 /// or half the marks lower, a few at zero. `k` picks the county's pattern.
@@ -63,19 +63,12 @@ fn main() -> anyhow::Result<()> {
     for (county, k, harsh, extra) in filled {
         let mut values: BTreeMap<String, f64> = base_scores(info, *k, *harsh).into_iter().collect();
         values.extend(extra.iter().map(|(id, v)| (id.to_string(), *v)));
-        let unit = Unit {
-            center: format!("{county}退役军人服务中心"),
-            county: county.to_string(),
-            note: Some(note.into()),
-            values,
-        };
+        let unit = Unit { center: format!("{county}退役军人服务中心"), county: county.to_string(), note: Some(note.into()), values };
         kaohe::output::write_atomic(&out.join(format!("{county}.xlsx")), &kaohe::render::template::build(&rubric, &unit)?)?;
     }
 
     let title = format!("县(区)退役军人服务中心考核评分表（{note}）");
-    let cells = |k: usize, harsh: bool| -> Vec<(String, Cell)> {
-        base_scores(info, k, harsh).into_iter().map(|(id, v)| (id, Cell::Num(v))).collect()
-    };
+    let cells = |k: usize, harsh: bool| -> Vec<(String, Cell)> { base_scores(info, k, harsh).into_iter().map(|(id, v)| (id, Cell::Num(v))).collect() };
 
     // 屯留区: the seed's layout retyped, merged categories, header repeated at "page breaks",
     // item 65 entered as a negative number of points.
@@ -101,10 +94,7 @@ fn main() -> anyhow::Result<()> {
         merge_categories: false,
         repeat_header_every: 0,
         title: title.clone(),
-        labels: vec![
-            ("县(市、区)".into(), Some("潞城区".into())),
-            ("服务(中心)站名称".into(), Some("潞城区退役军人服务中心".into())),
-        ],
+        labels: vec![("县(市、区)".into(), Some("潞城区".into())), ("服务(中心)站名称".into(), Some("潞城区退役军人服务中心".into()))],
         ..Layout::seed("", &[])
     };
     std::fs::write(out.join("潞城区（手工录入）.xlsx"), handmade_xlsx(info, &layout, &v))?;
@@ -218,33 +208,21 @@ fn main() -> anyhow::Result<()> {
         if k == 2 {
             values.insert("22.1".into(), 1.0);
         }
-        let unit = Unit {
-            center: format!("{county}{station}退役军人服务站"),
-            county: county.to_string(),
-            note: Some(note.into()),
-            values,
-        };
+        let unit = Unit { center: format!("{county}{station}退役军人服务站"), county: county.to_string(), note: Some(note.into()), values };
         kaohe::output::write_atomic(&dir.join(format!("{county}{station}.xlsx")), &kaohe::render::template::build(&township, &unit)?)?;
     }
 
     // Two more cities for the province example: 晋城市 uses the example 2024 revision.
     let revised = builtin("changzhi-2024-example")?;
     let province = samples.join("province");
-    for (city, rubric, counties) in [
-        ("晋城市（示例）", &revised, &["城区", "泽州县", "高平市"][..]),
-        ("阳泉市（示例）", &rubric, &["城区", "郊区"][..]),
-    ] {
+    for (city, rubric, counties) in [("晋城市（示例）", &revised, &["城区", "泽州县", "高平市"][..]), ("阳泉市（示例）", &rubric, &["城区", "郊区"][..])]
+    {
         let dir = province.join(city);
         std::fs::create_dir_all(&dir)?;
         for (k, county) in counties.iter().enumerate() {
             let mut values: BTreeMap<String, f64> = base_scores(&rubric.info, k + 30, k == 1).into_iter().collect();
             values.insert("66".into(), 4.0 + k as f64);
-            let unit = Unit {
-                center: format!("{county}退役军人服务中心"),
-                county: county.to_string(),
-                note: Some(note.into()),
-                values,
-            };
+            let unit = Unit { center: format!("{county}退役军人服务中心"), county: county.to_string(), note: Some(note.into()), values };
             kaohe::output::write_atomic(&dir.join(format!("{county}.xlsx")), &kaohe::render::template::build(rubric, &unit)?)?;
         }
     }

@@ -104,16 +104,11 @@ impl<'rt> Catalog<'rt> {
 
     /// Every source with the id its file name suggests.
     fn sources(&self) -> Vec<(String, Source)> {
-        let mut out: Vec<(String, Source)> = crate::BUILTIN_COMPONENTS
-            .iter()
-            .map(|(name, bytes)| (stem_id(Path::new(name)), Source::Builtin(name, bytes)))
-            .collect();
+        let mut out: Vec<(String, Source)> =
+            crate::BUILTIN_COMPONENTS.iter().map(|(name, bytes)| (stem_id(Path::new(name)), Source::Builtin(name, bytes))).collect();
         for dir in &self.dirs {
             let Ok(entries) = std::fs::read_dir(dir) else { continue };
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
-                .collect();
+            let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "wasm")).collect();
             files.sort();
             out.extend(files.into_iter().map(|p| (stem_id(&p), Source::File(p))));
         }

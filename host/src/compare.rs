@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::runtime::{Band, Item, LoadedRubric, Part, RubricInfo, Scoring};
 use crate::score::{Finding, Severity, UnitResult, internal_error, read_workbook, score_unit};
 use crate::units::Roster;
-use crate::workbook::{Code, Raw, Scorecard};
+use crate::workbook::{Code, Entered, Scorecard};
 
 /// One difference between rubric A and rubric B.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,7 +86,10 @@ pub fn diff(a: &RubricInfo, b: &RubricInfo) -> Vec<Change> {
                     match rb.iter().find(|y| y.id == x.id) {
                         None => out.push(change("rule-removed", "删除扣分分项", &x.id, x.text.clone(), "")),
                         Some(y) => {
-                            let (tx, ty) = (crate::wording::rule_text(x.mode, x.points_each, x.cap, &x.unit), crate::wording::rule_text(y.mode, y.points_each, y.cap, &y.unit));
+                            let (tx, ty) = (
+                                crate::wording::rule_text(x.mode, x.points_each, x.cap, &x.unit),
+                                crate::wording::rule_text(y.mode, y.points_each, y.cap, &y.unit),
+                            );
                             if tx != ty {
                                 out.push(change("rule-changed", "扣分规则调整", &x.id, tx, ty));
                             }
@@ -94,7 +97,13 @@ pub fn diff(a: &RubricInfo, b: &RubricInfo) -> Vec<Change> {
                     }
                 }
                 for y in rb.iter().filter(|y| !ra.iter().any(|x| x.id == y.id)) {
-                    out.push(change("rule-added", "新增扣分分项", &y.id, "", format!("{}：{}", y.text, crate::wording::rule_text(y.mode, y.points_each, y.cap, &y.unit))));
+                    out.push(change(
+                        "rule-added",
+                        "新增扣分分项",
+                        &y.id,
+                        "",
+                        format!("{}：{}", y.text, crate::wording::rule_text(y.mode, y.points_each, y.cap, &y.unit)),
+                    ));
                 }
             }
             (x, y) if crate::wording::levels_text(x) != crate::wording::levels_text(y) => {
@@ -188,11 +197,8 @@ fn conversions(a: &RubricInfo, b: &RubricInfo) -> Vec<(String, Conversion)> {
                 out.push((ia.id.clone(), Conversion::Scale(ia.max_points, ib.max_points)))
             }
             (Scoring::Levels(la), Scoring::Levels(lb)) => {
-                let map: Vec<(f64, f64)> = la
-                    .iter()
-                    .filter_map(|x| lb.iter().find(|y| y.label == x.label).map(|y| (x.points, y.points)))
-                    .filter(|(x, y)| x != y)
-                    .collect();
+                let map: Vec<(f64, f64)> =
+                    la.iter().filter_map(|x| lb.iter().find(|y| y.label == x.label).map(|y| (x.points, y.points))).filter(|(x, y)| x != y).collect();
                 if !map.is_empty() {
                     out.push((ia.id.clone(), Conversion::Levels(map)));
                 }
@@ -211,8 +217,8 @@ fn convert(card: &Scorecard, conversions: &[(String, Conversion)]) -> (Scorecard
         for (id, conv) in conversions {
             let Some(row) = card.rows.get_mut(id) else { continue };
             let v = match &row.value {
-                Raw::Number(v) => *v,
-                Raw::Text(t) => match crate::workbook::parse_text_number(t) {
+                Entered::Number(v) => *v,
+                Entered::Text(t) => match crate::workbook::parse_text_number(t) {
                     Some(t) if t.mark.is_none() => t.value,
                     _ => continue,
                 },
@@ -226,7 +232,7 @@ fn convert(card: &Scorecard, conversions: &[(String, Conversion)]) -> (Scorecard
                 },
             };
             if nv != v {
-                row.value = Raw::Number(nv);
+                row.value = Entered::Number(nv);
                 notes.push(Finding {
                     severity: Severity::Warning,
                     code: Code::Converted,
@@ -266,4 +272,3 @@ pub fn category_score(r: &UnitResult, name: &str) -> Option<f64> {
 pub fn delta(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(kaohe_engine::tidy(b? - a?))
 }
-

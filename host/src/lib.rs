@@ -16,9 +16,9 @@
 pub mod batch;
 pub mod catalog;
 pub mod compare;
+pub mod output;
 pub mod province;
 pub mod reader;
-pub mod output;
 pub mod render;
 pub mod runtime;
 pub mod score;
@@ -27,18 +27,14 @@ pub mod wording;
 
 /// Reading scorecards from workbooks (the `kaohe-workbook` crate).
 pub use kaohe_workbook as workbook;
-pub use kaohe_workbook::clip;
 /// Every finding code (the `kaohe-workbook` crate's [`Code`](kaohe_workbook::Code)).
 pub use kaohe_workbook::Code;
+pub use kaohe_workbook::clip;
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
 /// The built-in default rubric component (changzhi-2023).
 pub const BUILTIN_RUBRIC: &[u8] = BUILTIN_COMPONENTS[0].1;
-
-/// The id of the built-in default rubric.
-pub const DEFAULT_RUBRIC: &str = "changzhi-2023";
-
 
 /// The level's name as the WIT enum spells it: `county-center`, `township-station`, `village-station`.
 pub fn level_name(l: runtime::Level) -> &'static str {

@@ -101,7 +101,7 @@ enum Command {
     /// which rubric scored it. The same unit handed in twice is an error on each
     /// copy; with --roster, each expected unit without a scorecard is 未提交.
     Score {
-        /// Rubric ids or component paths [default: changzhi-2023]. Repeatable.
+        /// Rubric ids or component paths [default: the default built-in rubric, first in `kaohe rubrics`]. Repeatable.
         #[arg(long = "rubric", value_name = "ID|PATH")]
         rubrics: Vec<String>,
         /// Write the summary workbook here (.xlsx).
@@ -185,7 +185,7 @@ enum RubricCommand {
 
 #[derive(Args)]
 struct RubricArg {
-    /// Rubric id (see `kaohe rubrics`) or path to a component .wasm [default: changzhi-2023].
+    /// Rubric id (see `kaohe rubrics`) or path to a component .wasm [default: the default built-in rubric, first in `kaohe rubrics`].
     #[arg(long, value_name = "ID|PATH")]
     rubric: Option<String>,
 }
@@ -279,7 +279,9 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Score { rubrics, output, json, issuer, date, force, roster, inputs } => {
             score(&ctx, &rubrics, output.as_deref(), json, summary::Header { issuer, date }, force, roster.as_deref(), &inputs)
         }
-        Command::Compare { rubrics, output, json, force, roster, inputs } => compare(&ctx, &rubrics, output.as_deref(), json, force, roster.as_deref(), &inputs),
+        Command::Compare { rubrics, output, json, force, roster, inputs } => {
+            compare(&ctx, &rubrics, output.as_deref(), json, force, roster.as_deref(), &inputs)
+        }
         Command::Province { manifest, output, json, force } => province(&ctx, &manifest, output.as_deref(), json, force),
         Command::Rubric(RubricCommand::Pin { path }) => {
             let bytes = std::fs::read(&path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
@@ -288,7 +290,11 @@ fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Rubric(RubricCommand::Show { rubric, json }) => {
             let r = ctx.rubric(Some(&rubric))?;
-            if json { text::json(&json::RubricDescription::new(&r))? } else { text::rubric(&r) }
+            if json {
+                text::json(&json::RubricDescription::new(&r))?
+            } else {
+                text::rubric(&r)
+            }
             Ok(Outcome::Clean)
         }
     }
@@ -437,7 +443,6 @@ fn templates_for_roster(rubric: &LoadedRubric, roster: &Path, dir: &Path) -> Res
     eprintln!("wrote {written} templates to {} ({} {}), kept {kept} existing", dir.display(), rubric.info.id, rubric.info.version);
     Ok(Outcome::Clean)
 }
-
 
 /// Read the roster, if one was given; one that cannot be read is a usage error.
 fn load_roster(path: Option<&Path>) -> Result<Option<units::Roster>> {

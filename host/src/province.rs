@@ -30,9 +30,9 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::Catalog;
 use crate::runtime::{LoadError, LoadedRubric, hex};
-use crate::workbook::Code;
 use crate::score::{Finding, Options, Severity, UnitResult, collect_inputs, read_workbook, score_stream};
 use crate::units::{Roster, Tally, tally};
+use crate::workbook::Code;
 
 /// The manifest file.
 #[derive(Debug, Deserialize)]
@@ -139,7 +139,9 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf], jo
     for w in &city.workbooks {
         match collect_inputs(&[base.join(w)], &exclude) {
             Ok(mut f) => files.append(&mut f),
-            Err(e) => report.problems.push(problem(&base.join(w).display().to_string(), Code::MissingFile, format!("{}：工作簿文件夹不存在（{e:#}）", city.name))),
+            Err(e) => {
+                report.problems.push(problem(&base.join(w).display().to_string(), Code::MissingFile, format!("{}：工作簿文件夹不存在（{e:#}）", city.name)))
+            }
         }
     }
     if report.rubrics.is_empty() {
@@ -151,11 +153,7 @@ fn run_city(catalog: &Catalog, city: &City, base: &Path, exclude: &[PathBuf], jo
                 read.units()
                     .into_iter()
                     .map(|(mut r, _)| {
-                        r.findings.push(Finding::file(
-                            Severity::Error,
-                            Code::NoRubric,
-                            format!("{}的评分组件均无法使用，未评分（原因见问题清单）", city.name),
-                        ));
+                        r.findings.push(Finding::file(Severity::Error, Code::NoRubric, format!("{}的评分组件均无法使用，未评分（原因见问题清单）", city.name)));
                         r
                     })
                     .collect::<Vec<_>>()
@@ -229,8 +227,7 @@ pub fn grade_labels(cities: &[CityReport]) -> Vec<String> {
 /// results scored by rubric `k` (`None`: all of them).
 pub fn stats(city: &CityReport, k: Option<usize>, grades: &[String]) -> Stats {
     let mine: Vec<&UnitResult> = city.results.iter().filter(|r| k.is_none_or(|k| r.rubric == k)).collect();
-    let totals: Vec<(f64, &str)> =
-        mine.iter().filter(|r| r.ok()).filter_map(|r| r.assessment.as_ref()).map(|a| (a.total, a.grade.as_str())).collect();
+    let totals: Vec<(f64, &str)> = mine.iter().filter(|r| r.ok()).filter_map(|r| r.assessment.as_ref()).map(|a| (a.total, a.grade.as_str())).collect();
     let n = totals.len();
     Stats {
         tally: tally(mine.iter().copied()),

@@ -104,7 +104,8 @@ impl Sandboxed {
         let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        let component = Component::new(&engine, crate::READER_COMPONENT).map_err(anyhow::Error::from).context("the built-in reader component does not compile")?;
+        let component =
+            Component::new(&engine, crate::READER_COMPONENT).map_err(anyhow::Error::from).context("the built-in reader component does not compile")?;
         let pre = ReaderPre::new(linker.instantiate_pre(&component)?)?;
         let ticker = start_ticker(&engine)?;
         Ok(Sandboxed { engine, pre, budget, _ticker: ticker })
@@ -121,10 +122,7 @@ impl Parser for Sandboxed {
             max_area: limits.max_area,
         };
         let (mut store, stderr) = sandboxed_store(&self.engine, self.budget);
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|r| r.kaohe_reader_sheets().call_read(&mut store, bytes, extension, limits_in));
+        let result = self.pre.instantiate(&mut store).and_then(|r| r.kaohe_reader_sheets().call_read(&mut store, bytes, extension, limits_in));
         match result {
             Ok(Ok(book)) => Ok(Parsed {
                 sheets: book.sheets.into_iter().map(sheet).collect(),
@@ -166,8 +164,7 @@ impl Parser for Sandboxed {
 /// codes a parser may give (anything else, from a component that is not ours
 /// or has gone wrong, is `unreadable`).
 fn read_code(code: &str) -> Code {
-    const FROM_PARSER: &[Code] =
-        &[Code::Encrypted, Code::OldFormat, Code::NotAWorkbook, Code::EmptyFile, Code::ZipBomb, Code::TooLarge, Code::Unreadable];
+    const FROM_PARSER: &[Code] = &[Code::Encrypted, Code::OldFormat, Code::NotAWorkbook, Code::EmptyFile, Code::ZipBomb, Code::TooLarge, Code::Unreadable];
     code.parse().ok().filter(|c| FROM_PARSER.contains(c)).unwrap_or(Code::Unreadable)
 }
 
@@ -207,6 +204,8 @@ impl Parser for Unavailable {
             Some(Err(e)) => Some(crate::clip(e, 300)),
             _ => None,
         };
-        Err(ReadError { code: Code::Unreadable, message: "kaohe 的工作簿读取组件无法启动，此文件未读取；请把此提示交给技术人员".into(), detail: why })
+        Err(ReadError {
+            code: Code::Unreadable, message: "kaohe 的工作簿读取组件无法启动，此文件未读取；请把此提示交给技术人员".into(), detail: why
+        })
     }
 }

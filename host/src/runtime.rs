@@ -44,12 +44,11 @@ mod bindings {
     });
 }
 
-use bindings::{Rubric, RubricPre};
 pub use bindings::exports::kaohe::rubric::scorer::{Assessment, Entry, Finding};
 pub use bindings::kaohe::rubric::types::{
-    Band, Category, Column, ColumnSource, EntryValue, Item, ItemScore, Level, LevelOption, Part, RubricInfo, RuleCount,
-    RuleMode, Scoring, SubRule,
+    Band, Category, Column, ColumnSource, EntryValue, Item, ItemScore, Level, LevelOption, Part, RubricInfo, RuleCount, RuleMode, Scoring, SubRule,
 };
+use bindings::{Rubric, RubricPre};
 
 /// How long one epoch tick lasts; deadlines are counted in ticks.
 const TICK: Duration = Duration::from_millis(10);
@@ -314,28 +313,22 @@ impl Runtime {
     pub fn load(&self, bytes: &[u8], origin: &str) -> std::result::Result<LoadedRubric, LoadError> {
         let sha256 = hex(&Sha256::digest(bytes));
         let origin_s = || origin.to_string();
-        let component = Component::new(&self.engine, bytes)
-            .map_err(|e| LoadError::NotAComponent { origin: origin_s(), detail: crate::clip(&format!("{:#}", e), 400) })?;
+        let component =
+            Component::new(&self.engine, bytes).map_err(|e| LoadError::NotAComponent { origin: origin_s(), detail: crate::clip(&format!("{:#}", e), 400) })?;
         let pre = self
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::DisallowedImports { origin: origin_s(), detail: crate::clip(&format!("{:#}", e), 400) })?;
         let pre = RubricPre::new(pre).map_err(|_| {
-            let exported: Vec<String> = component
-                .component_type()
-                .exports(&self.engine)
-                .map(|(name, _)| name.to_string())
-                .filter(|name| name.starts_with("kaohe:rubric/"))
-                .collect();
+            let exported: Vec<String> =
+                component.component_type().exports(&self.engine).map(|(name, _)| name.to_string()).filter(|name| name.starts_with("kaohe:rubric/")).collect();
             match exported.is_empty() {
                 true => LoadError::NotARubric { origin: origin_s() },
                 false => LoadError::WrongInterface { origin: origin_s(), exported },
             }
         })?;
         let sandbox = Sandbox { pre, limits: self.limits, engine: self.engine.clone() };
-        let info = sandbox
-            .call(|r, s| r.kaohe_rubric_scorer().call_describe(s))
-            .map_err(|error| LoadError::DescribeFailed { origin: origin_s(), error })?;
+        let info = sandbox.call(|r, s| r.kaohe_rubric_scorer().call_describe(s)).map_err(|error| LoadError::DescribeFailed { origin: origin_s(), error })?;
         let index = info.items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect();
         let mut point_ids = Vec::new();
         for item in &info.items {
@@ -396,7 +389,6 @@ struct Sandbox {
 }
 
 impl Sandbox {
-
     fn call<R>(&self, f: impl FnOnce(&Rubric, &mut Store<State>) -> wasmtime::Result<R>) -> std::result::Result<R, CallError> {
         let (mut store, stderr) = sandboxed_store(&self.engine, self.limits);
         let result = self.pre.instantiate(&mut store).and_then(|r| f(&r, &mut store));
@@ -436,13 +428,7 @@ pub(crate) fn sandboxed_store(engine: &Engine, limits: Limits) -> (Store<State>,
             .insecure_random(Deterministic::new(FIXED_RANDOM.to_vec()))
             .insecure_random_seed(0x6b616f6865)
             .build();
-        let store_limits = StoreLimitsBuilder::new()
-            .memory_size(limits.memory)
-            .instances(4)
-            .tables(16)
-            .memories(4)
-            .trap_on_grow_failure(true)
-            .build();
+        let store_limits = StoreLimitsBuilder::new().memory_size(limits.memory).instances(4).tables(16).memories(4).trap_on_grow_failure(true).build();
         let limits_state = Limiter { inner: store_limits, memory_refused: false };
         let mut store = Store::new(engine, State { wasi, table: ResourceTable::new(), limits: limits_state });
         store.limiter(|s| &mut s.limits);
@@ -456,9 +442,7 @@ pub(crate) fn sandboxed_store(engine: &Engine, limits: Limits) -> (Store<State>,
 /// `$KAOHE_CACHE_DIR`, else `$XDG_CACHE_HOME/kaohe`, else `~/.cache/kaohe`.
 pub fn default_cache_dir() -> Option<std::path::PathBuf> {
     let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
-    env("KAOHE_CACHE_DIR")
-        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("kaohe")))
-        .or_else(|| env("HOME").map(|h| h.join(".cache").join("kaohe")))
+    env("KAOHE_CACHE_DIR").or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("kaohe"))).or_else(|| env("HOME").map(|h| h.join(".cache").join("kaohe")))
 }
 
 /// The bytes a component gets as "random": fixed, so every run is the same.

@@ -23,7 +23,7 @@ use kaohe_engine::fmt_points;
 
 use crate::runtime::{Assessment, Entry, EntryValue, LoadedRubric, Part, RuleCount, Scoring, hex};
 use crate::runtime::{Item, RuleMode};
-use crate::workbook::{self, Code, Mark, Raw, ScoreRow, Scorecard, TotalKind};
+use crate::workbook::{self, Code, Entered, Mark, ScoreRow, Scorecard, TotalKind};
 
 /// File extensions read as workbooks.
 pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "xlsb", "ods"];
@@ -268,10 +268,7 @@ pub fn score_workbook(rubrics: &[&LoadedRubric], read: &ReadWorkbook) -> Vec<Uni
 pub fn pick(rubrics: &[&LoadedRubric], card: Option<&Scorecard>) -> usize {
     let Some((id, version)) = card.and_then(|c| c.rubric_mark.as_ref()) else { return 0 };
     let same = |k: &usize| rubrics[*k].info.id == *id;
-    (0..rubrics.len())
-        .find(|k| same(k) && rubrics[*k].info.version == *version)
-        .or_else(|| (0..rubrics.len()).find(same))
-        .unwrap_or(0)
+    (0..rubrics.len()).find(|k| same(k) && rubrics[*k].info.version == *version).or_else(|| (0..rubrics.len()).find(same)).unwrap_or(0)
 }
 
 /// A workbook read (or not) and ready to be scored by one or more rubrics.
@@ -405,10 +402,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
         findings.push(src.sheet_finding(
             Severity::Warning,
             Code::RubricMismatch,
-            format!(
-                "此表按评分标准 {id} {version} 生成，现按 {} {} 评分；请确认使用的评分标准是否正确",
-                info.id, info.version
-            ),
+            format!("此表按评分标准 {id} {version} 生成，现按 {} {} 评分；请确认使用的评分标准是否正确", info.id, info.version),
         ));
     }
     for (id, cell) in &card.duplicates {
@@ -436,12 +430,10 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
                 }
                 EntryValue::Counts(counts)
             }
-            _ => {
-                match row.and_then(|r| number(r, &item.id, Expect::of(item), &src, &mut findings)) {
-                    Some(v) => EntryValue::Points(v),
-                    None => EntryValue::Blank,
-                }
-            }
+            _ => match row.and_then(|r| number(r, &item.id, Expect::of(item), &src, &mut findings)) {
+                Some(v) => EntryValue::Points(v),
+                None => EntryValue::Blank,
+            },
         };
         if row.is_none() && !matches!(value, EntryValue::Counts(_)) {
             if item.required {
@@ -463,13 +455,8 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
         entries.push(Entry { item: item.id.clone(), value });
     }
     for (id, row) in &card.rows {
-        if row.value != Raw::Empty && rubric.point_index(id).is_none() {
-            findings.push(src.finding(
-                Severity::Warning,
-                Code::UnknownItem,
-                id,
-                format!("评分标准 {} 中没有序号 {id}，该行的得分未计入", info.id),
-            ));
+        if row.value != Entered::Empty && rubric.point_index(id).is_none() {
+            findings.push(src.finding(Severity::Warning, Code::UnknownItem, id, format!("评分标准 {} 中没有序号 {id}，该行的得分未计入", info.id)));
         }
     }
     // A blank copy: one finding for the sheet, not one per item the engine would reject.
@@ -481,10 +468,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
             Severity::Error,
             Code::NotFilled,
             first,
-            format!(
-                "工作表“{}”是一份空白评分表：得分栏全部为空（或为 0），未评分。请填写后再交{start}，或删除这个工作表",
-                crate::clip(&card.sheet, 31)
-            ),
+            format!("工作表“{}”是一份空白评分表：得分栏全部为空（或为 0），未评分。请填写后再交{start}，或删除这个工作表", crate::clip(&card.sheet, 31)),
         ));
         result.findings.extend(findings);
         return;
@@ -492,11 +476,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
     let has_error = |fs: &[Finding]| fs.iter().any(|f| f.severity == Severity::Error);
     if !has_error(&findings) {
         match rubric.score(&entries) {
-            Err(e) => findings.push(src.sheet_finding(
-                Severity::Error,
-                Code::RubricFailed,
-                format!("评分组件 {} {} 运行失败：{e}", info.id, info.version),
-            )),
+            Err(e) => findings.push(src.sheet_finding(Severity::Error, Code::RubricFailed, format!("评分组件 {} {} 运行失败：{e}", info.id, info.version))),
             Ok(Err(rejected)) => {
                 for f in rejected {
                     let mut msg = f.message;
@@ -626,9 +606,9 @@ impl<'a> Expect<'a> {
 fn number(row: &ScoreRow, item: &str, expect: Expect<'_>, src: &Sources<'_>, findings: &mut Vec<Finding>) -> Option<f64> {
     let label = if matches!(expect, Expect::Count(_) | Expect::PointsOff(_)) { "分项" } else { "序号" };
     match &row.value {
-        Raw::Empty => None,
-        Raw::Number(v) => Some(*v),
-        Raw::Text(t) => {
+        Entered::Empty => None,
+        Entered::Number(v) => Some(*v),
+        Entered::Text(t) => {
             let shown = crate::clip(t.trim(), 20);
             let parsed = workbook::parse_text_number(t);
             match parsed.as_ref().and_then(|p| expect.read(p).map(|v| (p, v))) {
@@ -656,7 +636,7 @@ fn number(row: &ScoreRow, item: &str, expect: Expect<'_>, src: &Sources<'_>, fin
                 }
             }
         }
-        Raw::UncachedFormula => {
+        Entered::UncachedFormula => {
             findings.push(src.finding(
                 Severity::Error,
                 Code::FormulaNoValue,
@@ -665,7 +645,7 @@ fn number(row: &ScoreRow, item: &str, expect: Expect<'_>, src: &Sources<'_>, fin
             ));
             None
         }
-        Raw::Other(what) => {
+        Entered::Other(what) => {
             findings.push(src.finding(
                 Severity::Error,
                 Code::NotANumber,

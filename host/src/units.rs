@@ -21,7 +21,6 @@ use crate::runtime::LoadedRubric;
 use crate::score::{Finding, Severity, Status, UnitResult};
 use crate::workbook::{self, Code, roster::Expected};
 
-
 /// The units a batch is expected to hold.
 #[derive(Debug, Clone)]
 pub struct Roster {
@@ -83,12 +82,7 @@ fn mark_duplicates(results: &mut [UnitResult], rubrics: &[&LoadedRubric]) {
             let others: Vec<String> = copies.iter().filter(|&&j| j != i).map(|&j| place(&results[j])).collect();
             let shown = if others.len() > 3 { format!("{} 等 {} 份", others[..3].join("、"), others.len()) } else { others.join("、") };
             let r = &results[i];
-            let message = format!(
-                "与 {shown} 是同一单位（{} {}），同一单位有 {} 份评分表，均不计入统计；请核对后只保留一份",
-                r.county,
-                r.center,
-                copies.len()
-            );
+            let message = format!("与 {shown} 是同一单位（{} {}），同一单位有 {} 份评分表，均不计入统计；请核对后只保留一份", r.county, r.center, copies.len());
             let sheet = r.sheet.clone();
             results[i].findings.push(Finding { sheet, ..Finding::file(Severity::Error, Code::DuplicateUnit, message) });
         }
@@ -115,9 +109,8 @@ fn match_roster(results: &mut [UnitResult], roster: &Roster) -> Vec<UnitResult> 
             matched[k] = true;
             continue;
         }
-        let near: Vec<usize> = (0..keys.len())
-            .filter(|&k| county_ok(k, r) && name.chars().count() >= 2 && (keys[k].0.contains(&name) || name.contains(&keys[k].0)))
-            .collect();
+        let near: Vec<usize> =
+            (0..keys.len()).filter(|&k| county_ok(k, r) && name.chars().count() >= 2 && (keys[k].0.contains(&name) || name.contains(&keys[k].0))).collect();
         if let [k] = near[..] {
             matched[k] = true;
             if r.sheet.is_some() {

@@ -52,4 +52,3 @@ pub fn allowed(scoring: &Scoring, max: f64) -> String {
         Scoring::Rules(_) => format!("扣分 0～{}", fmt_points(max)),
     }
 }
-

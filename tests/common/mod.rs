@@ -275,9 +275,7 @@ pub fn handmade_ods_sheets(info: &RubricInfo, sheets: &[OdsSheet<'_>]) -> Vec<u8
     let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored)
-        .last_modified_time(zip::DateTime::default());
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).last_modified_time(zip::DateTime::default());
     let deflated = stored.compression_method(zip::CompressionMethod::Deflated);
     zip.start_file("mimetype", stored).unwrap();
     zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
@@ -290,11 +288,7 @@ pub fn handmade_ods_sheets(info: &RubricInfo, sheets: &[OdsSheet<'_>]) -> Vec<u8
 
 /// Values for every base item at full marks, as (id, value) pairs.
 pub fn full_marks(info: &RubricInfo) -> Vec<(String, Cell)> {
-    info.items
-        .iter()
-        .filter(|i| i.required)
-        .map(|i| (i.id.clone(), Cell::Num(i.max_points)))
-        .collect()
+    info.items.iter().filter(|i| i.required).map(|i| (i.id.clone(), Cell::Num(i.max_points))).collect()
 }
 
 /// Replace (or add) one value.

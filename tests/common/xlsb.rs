@@ -26,16 +26,13 @@ pub fn write(parsed: &Parsed) -> Vec<u8> {
     let sheets: Vec<Vec<u8>> = parsed.sheets.iter().map(|s| sheet_part(s, &mut strings)).collect();
 
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default());
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).last_modified_time(zip::DateTime::default());
     let mut put = |name: &str, data: &[u8]| {
         zip.start_file(name, opts).unwrap();
         zip.write_all(data).unwrap();
     };
-    let overrides: String = (1..=sheets.len())
-        .map(|i| format!(r#"<Override PartName="/xl/worksheets/sheet{i}.bin" ContentType="application/vnd.ms-excel.worksheet"/>"#))
-        .collect();
+    let overrides: String =
+        (1..=sheets.len()).map(|i| format!(r#"<Override PartName="/xl/worksheets/sheet{i}.bin" ContentType="application/vnd.ms-excel.worksheet"/>"#)).collect();
     put(
         "[Content_Types].xml",
         format!(

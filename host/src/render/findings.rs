@@ -9,12 +9,7 @@ use crate::score::{Finding, UnitResult};
 
 /// Every finding given, each as (scope, file, finding); the scope is e.g. the
 /// city or the rubric (empty for none).
-pub(crate) fn findings_sheet<'a>(
-    ws: &mut Worksheet,
-    name: &str,
-    findings: impl Iterator<Item = (&'a str, &'a str, &'a Finding)>,
-    f: &Formats,
-) -> Result<()> {
+pub(crate) fn findings_sheet<'a>(ws: &mut Worksheet, name: &str, findings: impl Iterator<Item = (&'a str, &'a str, &'a Finding)>, f: &Formats) -> Result<()> {
     findings_head(ws, name, f)?;
     let mut row = 1;
     for (scope, file, x) in findings {
@@ -43,14 +38,8 @@ pub(crate) fn findings_head(ws: &mut Worksheet, name: &str, f: &Formats) -> Resu
 /// Write one finding at `row`; returns the next free row.
 pub(crate) fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, file: &str, x: &Finding, f: &Formats) -> Result<u32> {
     {
-        let cells = [
-            file,
-            x.sheet.as_deref().unwrap_or(""),
-            x.cell.as_deref().unwrap_or(""),
-            x.item.as_deref().unwrap_or(""),
-            x.severity.label(),
-            x.code.as_str(),
-        ];
+        let cells =
+            [file, x.sheet.as_deref().unwrap_or(""), x.cell.as_deref().unwrap_or(""), x.item.as_deref().unwrap_or(""), x.severity.label(), x.code.as_str()];
         for (c, v) in cells.iter().enumerate() {
             ws.write_with_format(row, c as u16, *v, &f.text)?;
         }

@@ -123,9 +123,7 @@ fn unit<'a>(rubrics: &[&'a LoadedRubric], r: &'a UnitResult) -> UnitView<'a> {
         adjustment: a.map(|a| a.adjustment),
         total: clean.map(|a| a.total),
         grade: clean.map(|a| a.grade.as_str()),
-        trace: a
-            .filter(|a| !a.trace.is_empty())
-            .map(|a| a.trace.iter().map(|t| TraceView { rule: &t.rule, text: &t.text, points: t.points }).collect()),
+        trace: a.filter(|a| !a.trace.is_empty()).map(|a| a.trace.iter().map(|t| TraceView { rule: &t.rule, text: &t.text, points: t.points }).collect()),
         findings: &r.findings,
     }
 }

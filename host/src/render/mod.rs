@@ -44,4 +44,3 @@ pub(crate) fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Valu
 pub(crate) fn sheet_name(s: &str) -> String {
     s.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
 }
-

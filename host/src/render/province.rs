@@ -22,7 +22,9 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
     let ws = book.add_worksheet();
     ws.set_name("全省概览")?;
     let mut headers: Vec<String> =
-        ["城市", "评分标准", "版本", "评分组件SHA-256", "单位数", "已评分", "未评分", "重复", "未提交", "平均分", "最低分", "最高分"].map(String::from).to_vec();
+        ["城市", "评分标准", "版本", "评分组件SHA-256", "单位数", "已评分", "未评分", "重复", "未提交", "平均分", "最低分", "最高分"]
+            .map(String::from)
+            .to_vec();
     headers.extend(grades.iter().cloned());
     headers.push("说明".into());
     for (c, w) in [12.0, 22.0, 8.0, 20.0].iter().enumerate() {
@@ -60,8 +62,7 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
                 write_value(ws, row, c, Some(Value::Number(*n as f64)), &f)?;
                 c += 1;
             }
-            let notes: Vec<String> =
-                if g == 0 { city.problems.iter().map(|p| p.message.clone()).collect() } else { vec![] };
+            let notes: Vec<String> = if g == 0 { city.problems.iter().map(|p| p.message.clone()).collect() } else { vec![] };
             write_value(ws, row, c, Some(Value::Text(notes.join("\n"))), &f)?;
             row += 1;
         }
@@ -81,4 +82,3 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
     findings_sheet(book.add_worksheet_with_constant_memory()?, "问题清单", all.into_iter(), &f)?;
     crate::output::save_summary(&mut book)
 }
-

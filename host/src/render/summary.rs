@@ -127,14 +127,7 @@ impl<'a> Writer<'a> {
 
 /// Sheet 1 of the summary: attachment 2 with the first rubric's columns; rows
 /// scored by another rubric fill the columns it shares (categories by name).
-pub(crate) fn attachment2(
-    ws: &mut Worksheet,
-    name: &str,
-    rubrics: &[&LoadedRubric],
-    results: &[UnitResult],
-    header: &Header,
-    f: &Formats,
-) -> Result<()> {
+pub(crate) fn attachment2(ws: &mut Worksheet, name: &str, rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header, f: &Formats) -> Result<()> {
     attachment2_head(ws, name, rubrics[0], header, f)?;
     attachment2_body(ws, rubrics, results, f)
 }
@@ -201,8 +194,7 @@ fn attachment2_notes(ws: &mut Worksheet, row: u32, used: &[(&LoadedRubric, usize
     let first = used[0].0;
     let mut notes = first.info.report_notes.clone();
     notes.extend(tally.notes());
-    let list: Vec<String> =
-        used.iter().map(|(r, n)| format!("{} {}（{}，{} 个单位）", r.info.id, r.info.version, r.info.title, n)).collect();
+    let list: Vec<String> = used.iter().map(|(r, n)| format!("{} {}（{}，{} 个单位）", r.info.id, r.info.version, r.info.title, n)).collect();
     notes.push(format!("评分标准：{}", list.join("、")));
     ws.set_row_height(row, 36)?;
     ws.write_with_format(row, 0, "备注", &f.text)?;
@@ -217,11 +209,10 @@ const DETAIL_FIXED: usize = 9;
 fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Formats) -> Result<()> {
     let info = &rubric.info;
     ws.set_name(name)?;
-    let mut headers: Vec<String> =
-        ["文件", "工作表", "县(市、区)", "服务(中心)站名称", "评分情况", "评分标准", "版本", "评分组件SHA-256", "文件SHA-256"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+    let mut headers: Vec<String> = ["文件", "工作表", "县(市、区)", "服务(中心)站名称", "评分情况", "评分标准", "版本", "评分组件SHA-256", "文件SHA-256"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     for id in rubric.point_ids() {
         headers.push(if rubric.item(id).is_some() { format!("序号{id}") } else { format!("分项{id}扣分") });
     }

@@ -215,21 +215,8 @@ fn sub_rule_row(ws: &mut Worksheet, row: u32, r: &SubRule, f: &Formats, value: O
 }
 
 #[allow(clippy::too_many_arguments)]
-fn input(
-    ws: &mut Worksheet,
-    row: u32,
-    v: DataValidation,
-    title: &str,
-    msg: &str,
-    allowed: &str,
-    f: &Formats,
-    value: Option<&f64>,
-) -> Result<()> {
-    let v = v
-        .set_input_title(title)?
-        .set_input_message(msg)?
-        .set_error_title("输入有误")?
-        .set_error_message(format!("{title}只能填写 {allowed}。"))?;
+fn input(ws: &mut Worksheet, row: u32, v: DataValidation, title: &str, msg: &str, allowed: &str, f: &Formats, value: Option<&f64>) -> Result<()> {
+    let v = v.set_input_title(title)?.set_input_message(msg)?.set_error_title("输入有误")?.set_error_message(format!("{title}只能填写 {allowed}。"))?;
     match value {
         Some(v) => ws.write_number_with_format(row, SCORE_COL, *v, &f.input)?,
         None => ws.write_blank(row, SCORE_COL, &f.input)?,

@@ -7,11 +7,11 @@ use std::path::Path;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::catalog::LoadFailure;
 use crate::compare::{Change, Pair};
 use crate::province::{CityReport, grade_labels, stats};
 use crate::runtime::{LoadedRubric, RuleMode, Scoring};
 use crate::score::{Severity, Status, UnitResult};
-use crate::catalog::LoadFailure;
 
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -187,7 +187,6 @@ pub fn results(results: &[UnitResult], files: usize, output: Option<&Path>) {
     }
 }
 
-
 /// `kaohe compare`: the changes, then each unit's totals under A and B.
 pub fn comparison(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &[Pair], output: Option<&Path>) {
     out!("A: {} {}  B: {} {}", a.info.id, a.info.version, b.info.id, b.info.version);
@@ -229,7 +228,16 @@ pub fn province(cities: &[CityReport], output: Option<&Path>) {
             let id = k.map(|k| format!("{} {}", c.rubrics[k].info.id, c.rubrics[k].info.version)).unwrap_or_else(|| "-".into());
             let mean = s.mean.map(|m| format!("{m:.2}")).unwrap_or_else(|| "-".into());
             let counts: Vec<String> = s.per_grade.iter().map(|n| n.to_string()).collect();
-            out!("{} {} {:>6} {:>7} {:>7} {:>8}  {}", fit(&c.name, 14), fit(&id, 28), s.tally.units, s.tally.scored, s.tally.with_errors(), mean, counts.join(" "));
+            out!(
+                "{} {} {:>6} {:>7} {:>7} {:>8}  {}",
+                fit(&c.name, 14),
+                fit(&id, 28),
+                s.tally.units,
+                s.tally.scored,
+                s.tally.with_errors(),
+                mean,
+                counts.join(" ")
+            );
         }
         for p in &c.problems {
             eprintln!("error: {}: {} ({}): {}", c.name, p.file, p.code, p.message);

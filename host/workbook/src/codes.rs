@@ -180,6 +180,12 @@ impl PartialEq<Code> for &str {
     }
 }
 
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,11 +199,5 @@ mod tests {
             assert!(seen.insert(s), "{s} twice");
         }
         assert_eq!("no-such-code".parse::<Code>(), Err(UnknownCode("no-such-code".into())));
-    }
-}
-
-impl serde::Serialize for Code {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
     }
 }

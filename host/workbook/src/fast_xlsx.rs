@@ -81,8 +81,8 @@ pub(crate) fn read<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, limits: &ReadLimits) 
 fn entry<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str, limits: &ReadLimits) -> Option<Vec<u8>> {
     let (data, size, crc) = raw_entry(bytes, zip, name)?;
     let out = match data {
-        Raw::Stored(b) => b.to_vec(),
-        Raw::Deflated(b) => inflate(b, size, limits, None)?,
+        Packed::Stored(b) => b.to_vec(),
+        Packed::Deflated(b) => inflate(b, size, limits, None)?,
     };
     (out.len() as u64 == size && crc32fast::hash(&out) == crc).then_some(out)
 }
@@ -94,8 +94,8 @@ fn entry<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str, limits: &ReadLimits
 fn entry_until<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str, limits: &ReadLimits, end: &[u8]) -> Option<Vec<u8>> {
     let (data, size, crc) = raw_entry(bytes, zip, name)?;
     let out = match data {
-        Raw::Stored(b) => b.to_vec(),
-        Raw::Deflated(b) => inflate(b, size, limits, Some(end))?,
+        Packed::Stored(b) => b.to_vec(),
+        Packed::Deflated(b) => inflate(b, size, limits, Some(end))?,
     };
     if memchr::memmem::find(&out, end).is_none() && (out.len() as u64 != size || crc32fast::hash(&out) != crc) {
         return None;
@@ -103,13 +103,14 @@ fn entry_until<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str, limits: &Read
     Some(out)
 }
 
-enum Raw<'a> {
+/// A zip entry's bytes as they are in the file, before inflating.
+enum Packed<'a> {
     Stored(&'a [u8]),
     Deflated(&'a [u8]),
 }
 
 /// An entry's packed bytes, straight from the workbook's bytes, with its declared size and CRC.
-fn raw_entry<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str) -> Option<(Raw<'a>, u64, u32)> {
+fn raw_entry<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str) -> Option<(Packed<'a>, u64, u32)> {
     let index = zip.index_for_name(name)?;
     let file = zip.by_index_raw(index).ok()?;
     if file.encrypted() {
@@ -118,8 +119,8 @@ fn raw_entry<'a>(bytes: &'a [u8], zip: &mut Zip<'a>, name: &str) -> Option<(Raw<
     let start = usize::try_from(file.data_start()?).ok()?;
     let packed = bytes.get(start..start.checked_add(usize::try_from(file.compressed_size()).ok()?)?)?;
     let data = match file.compression() {
-        zip::CompressionMethod::Stored if file.size() == file.compressed_size() => Raw::Stored(packed),
-        zip::CompressionMethod::Deflated => Raw::Deflated(packed),
+        zip::CompressionMethod::Stored if file.size() == file.compressed_size() => Packed::Stored(packed),
+        zip::CompressionMethod::Deflated => Packed::Deflated(packed),
         _ => return None,
     };
     Some((data, file.size(), file.crc32()))
@@ -319,13 +320,7 @@ fn plain_format_code(code: &str) -> bool {
 
 /// One worksheet's cells, and the cells with a formula but no saved value.
 #[allow(clippy::type_complexity)]
-fn cells(
-    xml: &[u8],
-    strings: &[String],
-    plain: &[bool],
-    limits: &ReadLimits,
-    sheet: &str,
-) -> Option<Result<(Range<Data>, HashSet<(u32, u32)>), ReadError>> {
+fn cells(xml: &[u8], strings: &[String], plain: &[bool], limits: &ReadLimits, sheet: &str) -> Option<Result<(Range<Data>, HashSet<(u32, u32)>), ReadError>> {
     // Find <sheetData> by reading the tags before it, not by searching the text: the
     // same characters inside an attribute value or a comment are not the element
     // (the xlsx_xml fuzz target found a sheet where that mattered).
@@ -355,7 +350,7 @@ fn cells(
             }
             (b"row", _) => {}
             (b"c", false) => {
-                let pos = cell_ref(tag.attr_raw(b"r")?)?;
+                let pos = parse_cell_ref(tag.attr_raw(b"r")?)?;
                 let kind = tag.attr_raw(b"t").unwrap_or(b"n");
                 let style: usize = match tag.attr_raw(b"s") {
                     Some(s) => std::str::from_utf8(s).ok()?.parse().ok()?,
@@ -389,9 +384,7 @@ fn cells(
                         continue;
                     }
                     (_, None) => continue,
-                    (b"n", Some(v)) if !v.is_empty() && *plain.get(style)? => {
-                        Data::Float(unescape(v)?.trim().parse::<f64>().ok().filter(|x| x.is_finite())?)
-                    }
+                    (b"n", Some(v)) if !v.is_empty() && *plain.get(style)? => Data::Float(unescape(v)?.trim().parse::<f64>().ok().filter(|x| x.is_finite())?),
                     (b"s", Some(v)) => Data::String(strings.get(unescape(v)?.trim().parse::<usize>().ok()?)?.clone()),
                     (b"str", Some(v)) if !v.is_empty() => Data::String(unescape(v)?.into_owned()),
                     (b"b", Some(v)) if v == b"1" || v == b"0" => Data::Bool(v == b"1"),
@@ -434,7 +427,7 @@ fn inline_string(tags: &mut Tags<'_>) -> Option<String> {
 }
 
 /// "E12" → (11, 4), 0-based. Only upper-case column letters, as Excel writes them.
-fn cell_ref(r: &[u8]) -> Option<(u32, u32)> {
+fn parse_cell_ref(r: &[u8]) -> Option<(u32, u32)> {
     let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
     if letters == 0 || letters > 3 || letters == r.len() {
         return None;

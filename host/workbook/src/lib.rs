@@ -49,7 +49,7 @@ pub const META_SHEET: &str = "kaohe";
 
 /// A cell value as the inspector left it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Raw {
+pub enum Entered {
     Empty,
     Number(f64),
     Text(String),
@@ -65,7 +65,7 @@ pub struct ScoreRow {
     /// 0-based row and column of the 得分 cell.
     pub row: u32,
     pub col: u32,
-    pub value: Raw,
+    pub value: Entered,
 }
 
 impl ScoreRow {
@@ -121,7 +121,7 @@ impl Scorecard {
 }
 
 fn blank(rows: &BTreeMap<String, ScoreRow>) -> bool {
-    rows.values().all(|r| matches!(r.value, Raw::Empty) || r.value == Raw::Number(0.0))
+    rows.values().all(|r| matches!(r.value, Entered::Empty) || r.value == Entered::Number(0.0))
 }
 
 /// Why a workbook could not be read; the message (in Chinese) tells the clerk
@@ -176,14 +176,7 @@ pub struct ReadLimits {
 
 impl Default for ReadLimits {
     fn default() -> Self {
-        ReadLimits {
-            max_file_bytes: 50 << 20,
-            max_zip_entries: 5_000,
-            max_unzipped_bytes: 256 << 20,
-            max_ratio: 200,
-            max_cells: 500_000,
-            max_area: 5_000_000,
-        }
+        ReadLimits { max_file_bytes: 50 << 20, max_zip_entries: 5_000, max_unzipped_bytes: 256 << 20, max_ratio: 200, max_cells: 500_000, max_area: 5_000_000 }
     }
 }
 
@@ -202,11 +195,7 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError>
     if meta.len() > limits.max_file_bytes {
         return Err(fail(
             Code::TooLarge,
-            format!(
-                "文件有 {} MB，超过上限 {} MB。评分表通常不足 1 MB：请删除其中的图片或无关工作表后另存再试",
-                meta.len() >> 20,
-                limits.max_file_bytes >> 20
-            ),
+            format!("文件有 {} MB，超过上限 {} MB。评分表通常不足 1 MB：请删除其中的图片或无关工作表后另存再试", meta.len() >> 20, limits.max_file_bytes >> 20),
         ));
     }
     std::fs::read(path).map_err(|e| fail_with(Code::Unreadable, "无法读取文件（不存在、没有权限或正被占用）", e))
@@ -237,7 +226,13 @@ pub fn read_bytes_via(bytes: &[u8], path: &Path, limits: &ReadLimits, parser: &d
 }
 
 /// Every worksheet, read as `source` says.
-pub(crate) fn sheets_from(bytes: &[u8], path: &Path, limits: &ReadLimits, warnings: &mut Vec<(Code, String)>, source: Source<'_>) -> Result<Vec<SheetData>, ReadError> {
+pub(crate) fn sheets_from(
+    bytes: &[u8],
+    path: &Path,
+    limits: &ReadLimits,
+    warnings: &mut Vec<(Code, String)>,
+    source: Source<'_>,
+) -> Result<Vec<SheetData>, ReadError> {
     match source {
         Source::Native { fast } => read_sheets(bytes, path, limits, warnings, fast),
         Source::Via(parser) => match fast_path(bytes, path, limits, warnings) {
@@ -271,7 +266,12 @@ pub fn read_bytes_reference(bytes: &[u8], path: &Path, limits: &ReadLimits) -> R
 /// (`fast`) or calamine only. For comparing the two readers.
 #[doc(hidden)]
 #[allow(clippy::type_complexity)]
-pub fn sheet_cells(bytes: &[u8], path: &Path, limits: &ReadLimits, fast: bool) -> Result<Vec<(String, bool, Vec<((u32, u32), Data)>, Vec<(u32, u32)>)>, ReadError> {
+pub fn sheet_cells(
+    bytes: &[u8],
+    path: &Path,
+    limits: &ReadLimits,
+    fast: bool,
+) -> Result<Vec<(String, bool, Vec<((u32, u32), Data)>, Vec<(u32, u32)>)>, ReadError> {
     let sheets = read_sheets(bytes, path, limits, &mut Vec::new(), fast)?;
     Ok(sheets
         .into_iter()
@@ -352,7 +352,13 @@ fn read_bytes_inner(bytes: &[u8], path: &Path, limits: &ReadLimits, source: Sour
 /// workbook's only scorecard) on the `others` sheets, looked at in name order so
 /// the order of the sheets never changes the answer; else the sheet's name when
 /// it names a unit, else `fallback` (from the file's name), with a warning.
-fn unit_names(sheet: &SheetData, rows: std::ops::Range<usize>, mut others: Vec<&SheetData>, fallback: &str, warnings: &mut Vec<(Code, String)>) -> (String, String) {
+fn unit_names(
+    sheet: &SheetData,
+    rows: std::ops::Range<usize>,
+    mut others: Vec<&SheetData>,
+    fallback: &str,
+    warnings: &mut Vec<(Code, String)>,
+) -> (String, String) {
     let (mut center, mut county) = scorecard::labels(&sheet.range, rows);
     others.sort_by(|a, b| a.name.cmp(&b.name));
     for other in others {
@@ -389,7 +395,8 @@ fn load_sheets(book: &mut Sheets<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
         .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
         .collect();
-    let unreadable = |name: &str, e: String| fail_with(Code::Unreadable, format!("工作表“{}”无法读取，请用 Excel 或 WPS 打开后另存为 .xlsx 再试", clip(name, 31)), e);
+    let unreadable =
+        |name: &str, e: String| fail_with(Code::Unreadable, format!("工作表“{}”无法读取，请用 Excel 或 WPS 打开后另存为 .xlsx 再试", clip(name, 31)), e);
     let mut out = Vec::new();
     for (name, visible) in meta {
         let mut uncached = std::collections::HashSet::new();
@@ -444,10 +451,7 @@ fn load_sheets(book: &mut Sheets<Cursor<&[u8]>>, limits: &ReadLimits) -> Result<
 }
 
 pub(crate) fn too_big(name: &str, limits: &ReadLimits) -> ReadError {
-    fail(
-            Code::TooLarge,
-        format!("工作表“{name}”的单元格超过 {} 个或范围过大，不像一张评分表；请只保留评分表后另存再试", limits.max_cells),
-    )
+    fail(Code::TooLarge, format!("工作表“{name}”的单元格超过 {} 个或范围过大，不像一张评分表；请只保留评分表后另存再试", limits.max_cells))
 }
 
 pub(crate) fn check_area(cells: impl Iterator<Item = (u32, u32)>, name: &str, limits: &ReadLimits) -> Result<(), ReadError> {
@@ -476,7 +480,14 @@ fn check_zip<'a>(bytes: &'a [u8], limits: &ReadLimits) -> Result<zip::ZipArchive
         let (size, packed) = (entry.size(), entry.compressed_size().max(1));
         total = total.saturating_add(size);
         if size > 16 << 20 && size / packed > limits.max_ratio {
-            return Err(fail(Code::ZipBomb, format!("工作簿中的“{}”压缩比异常（{}:1），疑似压缩炸弹，已拒绝读取", clip(&entry.name().map(|n| n.to_string()).unwrap_or_default(), 60), size / packed)));
+            return Err(fail(
+                Code::ZipBomb,
+                format!(
+                    "工作簿中的“{}”压缩比异常（{}:1），疑似压缩炸弹，已拒绝读取",
+                    clip(&entry.name().map(|n| n.to_string()).unwrap_or_default(), 60),
+                    size / packed
+                ),
+            ));
         }
     }
     if total > limits.max_unzipped_bytes {
@@ -577,7 +588,8 @@ fn extension(path: &Path) -> String {
 /// An OpenDocument package without a `mimetype` entry (some writers leave it
 /// out) is still one: its content.xml and no OOXML content types say so.
 fn zip_kind(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> (bool, bool) {
-    let unnamed_ods = || zip.index_for_name("mimetype").is_none() && zip.index_for_name("content.xml").is_some() && zip.index_for_name("[Content_Types].xml").is_none();
+    let unnamed_ods =
+        || zip.index_for_name("mimetype").is_none() && zip.index_for_name("content.xml").is_some() && zip.index_for_name("[Content_Types].xml").is_none();
     let is_ods = unnamed_ods() || zip_entry_starts_with(zip, "mimetype", ODS_MIME);
     (is_ods, !is_ods && zip.index_for_name("xl/workbook.bin").is_some())
 }
@@ -601,7 +613,13 @@ fn mismatch(ext: &str, actual: &str) -> (Code, String) {
 
 /// The warning for a zip container whose extension says another format.
 fn container_mismatch(ext: &str, is_ods: bool, is_xlsb: bool) -> Option<(Code, String)> {
-    let actual = if is_ods { ".ods" } else if is_xlsb { ".xlsb" } else { ".xlsx" };
+    let actual = if is_ods {
+        ".ods"
+    } else if is_xlsb {
+        ".xlsb"
+    } else {
+        ".xlsx"
+    };
     let fine = match ext {
         "xls" => false,
         "ods" => is_ods,
@@ -648,10 +666,8 @@ fn check_shared_string_count(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &
         let real = shared_string_elements(&xml);
         if !plausible_string_count(claimed, real) {
             return Err(fail(
-            Code::Unreadable,
-                format!(
-                    "工作簿的共享字符串表声称有 {claimed} 个字符串，实际只有 {real} 个，文件已损坏或被改动过；请用 Excel 或 WPS 打开后另存再试"
-                ),
+                Code::Unreadable,
+                format!("工作簿的共享字符串表声称有 {claimed} 个字符串，实际只有 {real} 个，文件已损坏或被改动过；请用 Excel 或 WPS 打开后另存再试"),
             ));
         }
     }
@@ -721,17 +737,17 @@ fn text(d: &Data) -> Option<String> {
     }
 }
 
-pub(crate) fn raw(d: &Data) -> Raw {
+pub(crate) fn raw(d: &Data) -> Entered {
     match d {
-        Data::Empty => Raw::Empty,
-        Data::Int(i) => Raw::Number(*i as f64),
-        Data::Float(f) => Raw::Number(*f),
-        Data::String(s) if s.trim().is_empty() => Raw::Empty,
-        Data::String(s) => Raw::Text(s.clone()),
-        Data::Bool(b) => Raw::Other(if *b { "TRUE".into() } else { "FALSE".into() }),
-        Data::DateTime(d) => Raw::Other(format!("日期 {}", d.as_f64())),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Raw::Other(s.clone()),
-        Data::Error(e) => Raw::Other(format!("错误值 {e}")),
+        Data::Empty => Entered::Empty,
+        Data::Int(i) => Entered::Number(*i as f64),
+        Data::Float(f) => Entered::Number(*f),
+        Data::String(s) if s.trim().is_empty() => Entered::Empty,
+        Data::String(s) => Entered::Text(s.clone()),
+        Data::Bool(b) => Entered::Other(if *b { "TRUE".into() } else { "FALSE".into() }),
+        Data::DateTime(d) => Entered::Other(format!("日期 {}", d.as_f64())),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Entered::Other(s.clone()),
+        Data::Error(e) => Entered::Other(format!("错误值 {e}")),
     }
 }
 
@@ -809,7 +825,12 @@ impl TextNumber {
 /// ```
 pub fn parse_text_number(s: &str) -> Option<TextNumber> {
     let s = ascii_digits(&squash(s));
-    let (mark, word, rest) = match words::ADD_WORDS.iter().map(|w| (Mark::Add, w)).chain(words::DEDUCT_WORDS.iter().map(|w| (Mark::Deduct, w))).find_map(|(m, w)| s.strip_prefix(w).map(|r| (m, w, r))) {
+    let (mark, word, rest) = match words::ADD_WORDS
+        .iter()
+        .map(|w| (Mark::Add, w))
+        .chain(words::DEDUCT_WORDS.iter().map(|w| (Mark::Deduct, w)))
+        .find_map(|(m, w)| s.strip_prefix(w).map(|r| (m, w, r)))
+    {
         Some((m, w, r)) => (Some(m), w.to_string(), r),
         None => (None, String::new(), s.as_str()),
     };

@@ -61,10 +61,7 @@ pub fn read_bytes_via(bytes: &[u8], path: &Path, parser: &dyn Parser) -> Result<
         any_header |= entries(sheet, range, &mut out);
     }
     if !any_header {
-        return Err(fail(
-            Code::BadRoster,
-            "名册中没有找到表头行：需要一行同时含“县(市、区)”和“单位名称”（或“服务(中心)站名称”）两列",
-        ));
+        return Err(fail(Code::BadRoster, "名册中没有找到表头行：需要一行同时含“县(市、区)”和“单位名称”（或“服务(中心)站名称”）两列"));
     }
     if out.is_empty() {
         return Err(fail(Code::BadRoster, "名册的表头下没有任何单位"));
@@ -173,7 +170,10 @@ mod tests {
 
     #[test]
     fn csv_rosters() {
-        let r = csv("长治市名册\r\n县(市、区),服务(中心)站名称,备注\r\n潞州区,\"潞州区退役军人 服务中心\",\r\n,,\r\n沁县,\"沁县（示例）\"\"中心\"\"\",x\r\n合计,,\r\n").unwrap();
+        let r = csv(
+            "长治市名册\r\n县(市、区),服务(中心)站名称,备注\r\n潞州区,\"潞州区退役军人 服务中心\",\r\n,,\r\n沁县,\"沁县（示例）\"\"中心\"\"\",x\r\n合计,,\r\n",
+        )
+        .unwrap();
         let names: Vec<(&str, &str, &str)> = r.iter().map(|e| (e.county.as_str(), e.name.as_str(), e.cell.as_str())).collect();
         assert_eq!(names, [("潞州区", "潞州区退役军人服务中心", "B3"), ("沁县", "沁县(示例)\"中心\"", "B5")]);
         assert_eq!(csv("a,b\n1,2\n").unwrap_err().code, "bad-roster");

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use calamine::{Data, Range};
 
 use crate::words::{self, Role};
-use crate::{Code, Raw, ScoreRow, clip, item_id, parse_text_number, raw, squash};
+use crate::{Code, Entered, ScoreRow, clip, item_id, parse_text_number, raw, squash};
 
 /// A row where the inspector typed a total or subtotal of their own.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,8 +173,8 @@ fn scan(range: &Range<Data>, rows: std::ops::Range<usize>, uncached: &HashSet<(u
             }
             continue;
         };
-        let value = match row.get(h.score).map(raw).unwrap_or(Raw::Empty) {
-            Raw::Empty if uncached.contains(&(r, c)) => Raw::UncachedFormula,
+        let value = match row.get(h.score).map(raw).unwrap_or(Entered::Empty) {
+            Entered::Empty if uncached.contains(&(r, c)) => Entered::UncachedFormula,
             v => v,
         };
         let sr = ScoreRow { row: r, col: c, value };
@@ -322,8 +322,7 @@ fn typed_total(row: &[Data], h: &Header, r: u32, c: u32, from: usize, to: usize)
 pub(crate) fn labels(range: &Range<Data>, rows: std::ops::Range<usize>) -> (Option<String>, Option<String>) {
     let mut center: Option<(usize, String)> = None;
     let mut county: Option<(usize, String)> = None;
-    let first_chars: Vec<char> =
-        words::CENTER_LABELS.iter().chain(words::COUNTY_LABELS).filter_map(|l| l.chars().next()).collect();
+    let first_chars: Vec<char> = words::CENTER_LABELS.iter().chain(words::COUNTY_LABELS).filter_map(|l| l.chars().next()).collect();
     for row in range.rows().skip(rows.start).take(rows.len()) {
         for (i, d) in row.iter().enumerate() {
             // Skip cells that cannot be labels (and the long texts) cheaply.

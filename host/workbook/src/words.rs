@@ -42,7 +42,25 @@ pub enum Role {
 /// [`Role::Score`] or [`Role::SelfScore`] cell.
 pub const HEADER_WORDS: &[(Role, &[&str])] = &[
     (Role::Id, &["序号", "编号", "项目编号"]),
-    (Role::Score, &["得分", "实得分", "实得分数", "实际得分", "评分", "考核得分", "检查得分", "得分情况", "考核评分", "检查组评分", "检查组得分", "考核组评分", "考核组得分", "复核得分"]),
+    (
+        Role::Score,
+        &[
+            "得分",
+            "实得分",
+            "实得分数",
+            "实际得分",
+            "评分",
+            "考核得分",
+            "检查得分",
+            "得分情况",
+            "考核评分",
+            "检查组评分",
+            "检查组得分",
+            "考核组评分",
+            "考核组得分",
+            "复核得分",
+        ],
+    ),
     (Role::SelfScore, &["自评得分", "自评分", "自评", "自查得分", "自查分", "自评分数"]),
     (Role::Deducted, &["扣分", "扣分情况", "扣分数"]),
     (Role::Max, &["分值", "标准分", "满分", "分数"]),
@@ -91,13 +109,8 @@ pub const COUNT_UNITS: &[&str] = &["人次", "批次", "次", "人", "起", "件
 pub(crate) fn may_head_a_column(text: &str) -> bool {
     static FIRST: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
     let first = FIRST.get_or_init(|| {
-        let mut v: Vec<char> = HEADER_WORDS
-            .iter()
-            .flat_map(|(_, ws)| ws.iter())
-            .chain(CENTER_LABELS)
-            .chain(COUNTY_LABELS)
-            .filter_map(|w| w.chars().next())
-            .collect();
+        let mut v: Vec<char> =
+            HEADER_WORDS.iter().flat_map(|(_, ws)| ws.iter()).chain(CENTER_LABELS).chain(COUNTY_LABELS).filter_map(|w| w.chars().next()).collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -147,11 +160,7 @@ pub(crate) fn label<'a>(labels: &[&'static str], squashed: &'a str) -> Option<(u
             Some(after) => after,
             None => rest,
         };
-        if rest.is_empty() {
-            Some((rank, ""))
-        } else {
-            rest.strip_prefix(':').map(|v| (rank, v))
-        }
+        if rest.is_empty() { Some((rank, "")) } else { rest.strip_prefix(':').map(|v| (rank, v)) }
     })
 }
 

@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use kaohe_workbook::{Raw, ReadLimits, fast_path_reads, read_bytes_reference, read_bytes_with, sheet_cells};
+use kaohe_workbook::{Entered, ReadLimits, fast_path_reads, read_bytes_reference, read_bytes_with, sheet_cells};
 
 fn both_ways(bytes: &[u8], name: &str) {
     let path = Path::new(name);
@@ -136,8 +136,8 @@ fn strings_numbers_formulas_and_dates_read_the_same_both_ways() {
     assert!(!fast_path_reads(&bytes, &ReadLimits::default()), "a date format sends the file to calamine");
     let card = read_bytes_with(&bytes, Path::new("mixed.xlsx"), &ReadLimits::default()).unwrap().cards.remove(0);
     assert_eq!(card.county, "潞州区");
-    assert_eq!(card.rows["1"].value, Raw::Number(1.5));
-    assert!(matches!(&card.rows["6"].value, Raw::Other(d) if d.starts_with("日期")), "{:?}", card.rows["6"]);
+    assert_eq!(card.rows["1"].value, Entered::Number(1.5));
+    assert!(matches!(&card.rows["6"].value, Entered::Other(d) if d.starts_with("日期")), "{:?}", card.rows["6"]);
 
     // Without the date cell the fast path reads it, entities, quotes and newlines included.
     let mut book = plain_book();
@@ -169,13 +169,11 @@ fn excel_and_wps_constructs_read_the_same_both_ways() {
     );
     read_fast_both_ways(&bytes, "excel.xlsx");
     let card = read_bytes_with(&bytes, Path::new("excel.xlsx"), &ReadLimits::default()).unwrap().cards.remove(0);
-    assert_eq!(card.rows["4"].value, Raw::UncachedFormula);
+    assert_eq!(card.rows["4"].value, Entered::UncachedFormula);
 
     // An error value is calamine's to read: the result is the same, the path is not.
-    let bytes = rewrite(
-        &mut scorecard_book(),
-        &[("xl/worksheets/sheet1.xml", "<c r=\"B6\"><f>1+1</f><v>0</v>", "<c r=\"B6\" t=\"e\"><f>1/0</f><v>#DIV/0!</v>")],
-    );
+    let bytes =
+        rewrite(&mut scorecard_book(), &[("xl/worksheets/sheet1.xml", "<c r=\"B6\"><f>1+1</f><v>0</v>", "<c r=\"B6\" t=\"e\"><f>1/0</f><v>#DIV/0!</v>")]);
     read_by_calamine_both_ways(&bytes, "error.xlsx");
 }
 
@@ -355,7 +353,10 @@ fn sheet_data_mentioned_before_the_element_reads_the_same_both_ways() {
     let decoy = "<!-- <sheetData><row r=\"1\"><c r=\"A1\"><v>9</v></c></row></sheetData> --><sheetData>";
     let commented = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<sheetData>", decoy)]);
     both_ways(&commented, "decoy-comment.xlsx");
-    let attribute = rewrite(&mut plain, &[("xl/worksheets/sheet1.xml", "<dimension ref=", "<dimension note=\"<sheetData><row r='1'><c r='A1'><v>9</v></c></row></sheetData>\" ref=")]);
+    let attribute = rewrite(
+        &mut plain,
+        &[("xl/worksheets/sheet1.xml", "<dimension ref=", "<dimension note=\"<sheetData><row r='1'><c r='A1'><v>9</v></c></row></sheetData>\" ref=")],
+    );
     both_ways(&attribute, "decoy-attribute.xlsx");
     // Without a decoy the same book is read fast.
     assert!(fast_path_reads(&plain.save_to_buffer().unwrap(), &ReadLimits::default()));

@@ -1,0 +1,19 @@
+//! Builds the test-only components (see `kaohe-guest-build`).
+
+use std::path::PathBuf;
+
+/// (crate name, folder): the constant in `src/lib.rs` is the name without `kaohe-test-`, upper case.
+const TEST_ONLY: &[(&str, &str)] = &[("kaohe-test-hostile", "tests/components/hostile"), ("kaohe-test-old-interface", "tests/components/old-interface")];
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest.parent().unwrap().parent().unwrap().to_path_buf();
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let files = kaohe_guest_build::build(&root, &out, TEST_ONLY);
+    let mut generated = String::new();
+    for ((name, _), path) in TEST_ONLY.iter().zip(files) {
+        let constant = name.trim_start_matches("kaohe-test-").replace('-', "_").to_uppercase();
+        generated.push_str(&format!("/// The `{name}` component (.wasm).\npub const {constant}: &str = {:?};\n", path.display().to_string()));
+    }
+    std::fs::write(out.join("paths.rs"), generated).unwrap();
+}
