@@ -94,7 +94,7 @@ impl CityReport {
 
 /// Something wrong with a file the manifest names (a component, a roster, a
 /// folder): the city is still scored with what works.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct Problem {
     pub file: String,
     pub code: Code,
