@@ -466,14 +466,28 @@ pub struct ProvinceOutput<'a> {
 pub struct CityView<'a> {
     pub name: &'a str,
     pub rubrics: Vec<CityRubric<'a>>,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub problems: Vec<ProblemView<'a>>,
+    pub results: Vec<UnitView<'a>>,
+}
+
+/// Units (each once) and where they stand: `errors` counts every unit not
+/// cleanly scored (`not_scored` + `duplicated` copies + `not_submitted`).
+#[derive(Serialize)]
+pub struct Counts {
     pub units: usize,
     pub scored: usize,
     pub errors: usize,
     pub not_scored: usize,
     pub duplicated: usize,
     pub not_submitted: usize,
-    pub problems: Vec<ProblemView<'a>>,
-    pub results: Vec<UnitView<'a>>,
+}
+
+impl Counts {
+    fn of(t: &Tally) -> Self {
+        Counts { units: t.units, scored: t.scored, errors: t.with_errors(), not_scored: t.not_scored, duplicated: t.duplicated, not_submitted: t.not_submitted }
+    }
 }
 
 /// A city's rubric and the units it scored.
@@ -483,12 +497,8 @@ pub struct CityRubric<'a> {
     pub version: &'a str,
     pub sha256: &'a str,
     pub origin: &'a str,
-    pub units: usize,
-    pub scored: usize,
-    pub errors: usize,
-    pub not_scored: usize,
-    pub duplicated: usize,
-    pub not_submitted: usize,
+    #[serde(flatten)]
+    pub counts: Counts,
     pub mean: Option<f64>,
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -511,12 +521,10 @@ pub struct ProblemView<'a> {
 impl<'a> ProvinceOutput<'a> {
     pub fn new(manifest: &'a Manifest, cities: &'a [CityReport]) -> Self {
         let grades = grade_labels(cities);
-        let counts = |t: &Tally| (t.units, t.scored, t.with_errors(), t.not_scored, t.duplicated, t.not_submitted);
         let list = cities
             .iter()
             .map(|c| {
                 let s = stats(c, None, &grades);
-                let (units, scored, errors, not_scored, duplicated, not_submitted) = counts(&s.tally);
                 let refs: Vec<&LoadedRubric> = c.rubrics.iter().collect();
                 CityView {
                     name: &c.name,
@@ -526,18 +534,12 @@ impl<'a> ProvinceOutput<'a> {
                         .enumerate()
                         .map(|(k, r)| {
                             let s = stats(c, Some(k), &grades);
-                            let (units, scored, errors, not_scored, duplicated, not_submitted) = counts(&s.tally);
                             CityRubric {
                                 id: &r.info.id,
                                 version: &r.info.version,
                                 sha256: &r.sha256,
                                 origin: &r.origin,
-                                units,
-                                scored,
-                                errors,
-                                not_scored,
-                                duplicated,
-                                not_submitted,
+                                counts: Counts::of(&s.tally),
                                 mean: s.mean,
                                 min: s.min,
                                 max: s.max,
@@ -545,14 +547,9 @@ impl<'a> ProvinceOutput<'a> {
                             }
                         })
                         .collect(),
-                    units,
-                    scored,
-                    errors,
-                    not_scored,
-                    duplicated,
-                    not_submitted,
+                    counts: Counts::of(&s.tally),
                     problems: c.problems.iter().map(|p| ProblemView { file: &p.file, findings: vec![p.finding()] }).collect(),
-                    results: self::units(&refs, &c.results),
+                    results: units(&refs, &c.results),
                 }
             })
             .collect();
