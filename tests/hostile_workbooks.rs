@@ -441,3 +441,63 @@ fn fuzzer_found_sector_past_the_end_is_a_finding() {
     assert_eq!(only_error(&results[0]).0, "unreadable");
     assert!(results[1].ok(), "{:#?}", results[1].findings);
 }
+
+/// A BIFF8 .xls with one sheet whose DIMENSIONS record and cells are `sheet_records`.
+fn xls_with_sheet(sheet_records: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    let record = |typ: u16, data: &[u8]| -> Vec<u8> {
+        let mut r = typ.to_le_bytes().to_vec();
+        r.extend((data.len() as u16).to_le_bytes());
+        r.extend(data);
+        r
+    };
+    let bof = |dt: u8| record(0x0809, &[0x00, 0x06, dt, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let name = "评分表".encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<u8>>();
+    let boundsheet_len = 4 + 8 + name.len(); // header, position, state, type, length, flags, name
+    let globals_len = bof(0x05).len() + boundsheet_len + 4;
+    let mut boundsheet = (globals_len as u32).to_le_bytes().to_vec();
+    boundsheet.extend([0, 0, 3, 1]); // visible worksheet; 3 characters, UTF-16
+    boundsheet.extend(&name);
+    let mut stream = bof(0x05);
+    stream.extend(record(0x0085, &boundsheet));
+    stream.extend(record(0x000A, &[]));
+    assert_eq!(stream.len(), globals_len);
+    stream.extend(bof(0x10));
+    for (typ, data) in sheet_records {
+        stream.extend(record(*typ, data));
+    }
+    stream.extend(record(0x000A, &[]));
+    let mut cfb = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    cfb.create_stream("Workbook").unwrap().write_all(&stream).unwrap();
+    cfb.flush().unwrap();
+    cfb.into_inner().into_inner()
+}
+
+#[test]
+fn a_small_xls_claiming_a_huge_sheet_is_refused_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let number = |row: u16, col: u16| {
+        let mut b = row.to_le_bytes().to_vec();
+        b.extend(col.to_le_bytes());
+        b.extend([0u8; 2]);
+        b.extend(1.0f64.to_le_bytes());
+        (0x0203u16, b)
+    };
+    // DIMENSIONS claiming every row and column of a BIFF8 sheet (16 million cells: calamine reserves room for them all).
+    let mut dims = 0u32.to_le_bytes().to_vec();
+    dims.extend(65_536u32.to_le_bytes());
+    dims.extend(0u16.to_le_bytes());
+    dims.extend(256u16.to_le_bytes());
+    dims.extend([0, 0]);
+    let claimed = xls_with_sheet(&[(0x0200, dims), number(0, 0)]);
+    // Two cells 65,000 rows and 255 columns apart: a dense range of 16 million cells.
+    let far = xls_with_sheet(&[number(0, 0), number(65_000, 255)]);
+    for (name, bytes) in [("claimed.xls", claimed), ("far.xls", far)] {
+        assert!(bytes.len() < 32 << 10, "{name}: {} bytes", bytes.len()); // mostly the compound file's own sectors
+        let started = std::time::Instant::now();
+        let r = common::score_one(rubric(), &write(dir.path(), name, &bytes));
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        let (code, msg) = only_error(&r);
+        assert_eq!(code, "too-large", "{name}: {:#?}", r.findings);
+        assert!(msg.contains("评分表"), "{name}: {msg}");
+    }
+}

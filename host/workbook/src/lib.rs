@@ -31,6 +31,7 @@ pub mod parse;
 pub mod roster;
 mod scorecard;
 pub mod words;
+mod xls_extent;
 
 pub use scorecard::{TotalKind, TypedTotal};
 
@@ -513,6 +514,7 @@ pub(crate) fn read_sheets(bytes: &[u8], path: &Path, limits: &ReadLimits, warnin
         if ext != "xls" {
             warnings.push(mismatch(&ext, ".xls"));
         }
+        xls_extent::check(bytes, limits)?;
         let book = calamine::open_workbook_from_rs(cursor()).map_err(|e| match e {
             calamine::XlsError::Password => encrypted(),
             e => err(e.to_string()),
