@@ -130,13 +130,9 @@ impl Rubric {
     /// The allowed values of an item, as printed in findings and input messages.
     pub fn allowed_text(&self, r: &ItemRef<'_>) -> String {
         match r.item.scoring() {
-            Scoring::Range => format!("0～{}", fmt_points(r.item.max_points())),
-            Scoring::Levels(levels) => {
-                let mut v: Vec<String> = vec!["0".into()];
-                v.extend(levels.iter().rev().map(|l| fmt_points(l.points)));
-                v.join("、")
-            }
-            Scoring::Rules(_) => format!("扣分 0～{}", fmt_points(r.item.max_points())),
+            Scoring::Range => crate::wording::range(r.item.max_points()),
+            Scoring::Levels(levels) => crate::wording::levels(levels.iter().map(|l| l.points)),
+            Scoring::Rules(_) => crate::wording::deduction(r.item.max_points()),
         }
     }
 
@@ -281,8 +277,8 @@ impl Rubric {
                         continue;
                     }
                     let (ok, allowed) = match rule.mode {
-                        RuleMode::PerOccurrence => (n.is_finite() && n >= 0.0 && n.fract() == 0.0, format!("0 或正整数（{}）", rule.unit)),
-                        RuleMode::Discretionary => (n.is_finite() && (0.0..=rule.cap).contains(&n), format!("0～{}", fmt_points(rule.cap))),
+                        RuleMode::PerOccurrence => (n.is_finite() && n >= 0.0 && n.fract() == 0.0, crate::wording::count(&rule.unit)),
+                        RuleMode::Discretionary => (n.is_finite() && (0.0..=rule.cap).contains(&n), crate::wording::range(rule.cap)),
                     };
                     if !ok {
                         findings

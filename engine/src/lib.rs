@@ -14,6 +14,7 @@
 pub mod codegen;
 mod eval;
 mod model;
+pub mod wording;
 
 pub use eval::{Assessment, CategoryScore, Entry, EntryValue, Finding, ItemScore, TraceStep, fmt_points, tidy};
 pub use model::{Band, Category, Column, ColumnSource, Item, ItemRef, Level, LevelOption, Part, Report, Rubric, RuleMode, Scoring, SubRule, Text};

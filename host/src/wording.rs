@@ -8,7 +8,7 @@
 //! assert_eq!(kaohe::wording::rule_text(RuleMode::PerOccurrence, 3.0, 10.0, "人次"), "每人次扣3分，最多扣10分");
 //! ```
 
-use kaohe_engine::fmt_points;
+use kaohe_engine::{fmt_points, wording};
 
 use crate::runtime::{Part, RuleMode, Scoring};
 
@@ -43,12 +43,8 @@ pub fn rule_text(mode: RuleMode, each: f64, cap: f64, unit: &str) -> String {
 /// The values an item allows: `0～4`, `0、1、2`, `扣分 0～10`.
 pub fn allowed(scoring: &Scoring, max: f64) -> String {
     match scoring {
-        Scoring::Range => format!("0～{}", fmt_points(max)),
-        Scoring::Levels(ls) => {
-            let mut v = vec!["0".to_string()];
-            v.extend(ls.iter().rev().map(|l| fmt_points(l.points)));
-            v.join("、")
-        }
-        Scoring::Rules(_) => format!("扣分 0～{}", fmt_points(max)),
+        Scoring::Range => wording::range(max),
+        Scoring::Levels(ls) => wording::levels(ls.iter().map(|l| l.points)),
+        Scoring::Rules(_) => wording::deduction(max),
     }
 }

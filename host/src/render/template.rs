@@ -195,13 +195,13 @@ fn sub_rule_row(ws: &mut Worksheet, row: u32, r: &SubRule, f: &Formats, value: O
             format!("{}（填写{}数）", r.text, r.unit),
             crate::wording::rule_text(r.mode, r.points_each, r.cap, &r.unit),
             DataValidation::new().allow_whole_number(DataValidationRule::Between(0, 9999)),
-            format!("0 或正整数（{}）", r.unit),
+            kaohe_engine::wording::count(&r.unit),
         ),
         RuleMode::Discretionary => (
             format!("{}（填写扣分）", r.text),
             crate::wording::rule_text(r.mode, r.points_each, r.cap, &r.unit),
             DataValidation::new().allow_decimal_number(DataValidationRule::Between(0.0, r.cap)),
-            format!("0～{}", fmt_points(r.cap)),
+            kaohe_engine::wording::range(r.cap),
         ),
     };
     ws.write_with_format(row, 2, what.as_str(), &f.text)?;
