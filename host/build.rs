@@ -1,39 +1,53 @@
-//! Builds the rubric components under `rubrics/` and the workbook reader
-//! component under `readers/` for `wasm32-wasip2` and embeds them, so
-//! `cargo build` / `cargo test` need no manual step (see `kaohe-guest-build`).
+//! Builds the evaluator (`engine/evaluator`) and the workbook reader component
+//! (`readers/calamine`) for `wasm32-wasip2` (see `kaohe-guest-build`), then
+//! makes each built-in rubric from its `rubrics/NAME/rubric.toml` the way
+//! `kaohe rubric build` does (`kaohe_engine::codec::component`: the same code
+//! path, so a built-in is byte-identical to `kaohe rubric build` of its file),
+//! and embeds them all, so `cargo build` / `cargo test` need no manual step.
 //! Components only the tests load are built by `tests/artifacts`, a
 //! dev-dependency, never into the binary.
 
 use std::path::PathBuf;
 
-/// Rubric crates built into the binary: (crate name, folder). The first is
-/// the default rubric: the one place it is named.
-const BUILTIN: &[(&str, &str)] = &[
-    ("rubric-changzhi-2023", "rubrics/changzhi-2023"),
-    ("rubric-changzhi-2024-example", "rubrics/changzhi-2024-example"),
-    ("rubric-township-example", "rubrics/township-example"),
-];
+use sha2::{Digest, Sha256};
+
+/// Built-in rubrics, by folder under `rubrics/` (the folder name is the id).
+/// The first is the default rubric: the one place it is named.
+const BUILTIN: &[&str] = &["changzhi-2023", "changzhi-2024-example", "township-example"];
+/// The evaluator rubric components are built from data with (`EVALUATOR_COMPONENT`).
+const EVALUATOR: (&str, &str) = ("kaohe-evaluator", "engine/evaluator");
 /// The workbook reader component (calamine, run sandboxed): `READER_COMPONENT`.
 const READER: (&str, &str) = ("kaohe-reader-calamine", "readers/calamine");
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).parent().unwrap().to_path_buf();
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    let mut packages = BUILTIN.to_vec();
-    packages.push(READER);
-    let files = kaohe_guest_build::build(&root, &out, &packages);
-    let (reader, builtin) = files.split_last().unwrap();
+    let files = kaohe_guest_build::build(&root, &out, &[EVALUATOR, READER]);
+    let (evaluator, reader) = (&files[0], &files[1]);
+    let evaluator_bytes = std::fs::read(evaluator).unwrap();
 
     let mut generated = String::from(
         "/// Components built into the binary: (file name, bytes); the first is the default rubric.\npub const BUILTIN_COMPONENTS: &[(&str, &[u8])] = &[\n",
     );
-    for path in builtin {
-        let file = path.file_name().unwrap().to_string_lossy();
-        generated.push_str(&format!("    ({:?}, include_bytes!({:?})),\n", file, path.display().to_string()));
+    for id in BUILTIN {
+        let source = root.join("rubrics").join(id).join("rubric.toml");
+        println!("cargo::rerun-if-changed={}", source.display());
+        let text = std::fs::read_to_string(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+        let rubric: kaohe_engine::Rubric = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+        let sha = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let bytes = kaohe_engine::codec::component(&evaluator_bytes, &rubric, &sha, env!("CARGO_PKG_VERSION"))
+            .unwrap_or_else(|errs| panic!("{} is not a valid rubric:\n  {}", source.display(), errs.join("\n  ")));
+        assert_eq!(rubric.id, *id, "{}: the id must be the folder's name", source.display());
+        let file = format!("rubric_{}.wasm", id.replace('-', "_"));
+        std::fs::write(out.join(&file), bytes).unwrap();
+        generated.push_str(&format!("    ({:?}, include_bytes!({:?})),\n", file, out.join(&file).display().to_string()));
     }
     generated.push_str("];\n");
-    let id = BUILTIN[0].0.trim_start_matches("rubric-");
-    generated.push_str(&format!("/// The id of the built-in default rubric.\npub const DEFAULT_RUBRIC: &str = {id:?};\n"));
+    generated.push_str(&format!("/// The id of the built-in default rubric.\npub const DEFAULT_RUBRIC: &str = {:?};\n", BUILTIN[0]));
+    generated.push_str(&format!(
+        "/// The prebuilt evaluator (engine/evaluator) with an empty rubric slot, for `kaohe rubric build`.\npub const EVALUATOR_COMPONENT: &[u8] = include_bytes!({:?});\n",
+        evaluator.display().to_string()
+    ));
     generated.push_str(&format!(
         "/// The workbook reader component (calamine behind `kaohe:reader`), run sandboxed.\npub const READER_COMPONENT: &[u8] = include_bytes!({:?});\n",
         reader.display().to_string()

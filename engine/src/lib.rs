@@ -11,6 +11,7 @@
 //!
 //! The same evaluator runs natively in tests and benchmarks.
 
+pub mod codec;
 pub mod codegen;
 mod eval;
 mod model;

@@ -20,6 +20,7 @@ pub mod output;
 pub mod province;
 pub mod reader;
 pub mod render;
+pub mod rubric_build;
 pub mod runtime;
 pub mod score;
 pub mod units;

@@ -161,7 +161,7 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Inspect rubric components: `pin PATH`, `show ID|PATH`.
+    /// Rubric components: `build rubric.toml`, `pin PATH`, `show ID|PATH`.
     #[command(subcommand)]
     Rubric(RubricCommand),
 }
@@ -172,6 +172,23 @@ enum RubricCommand {
     Pin {
         /// The component (.wasm).
         path: PathBuf,
+    },
+    /// Build a rubric component from a rubric.toml, with no Rust toolchain.
+    ///
+    /// The rubric is validated (every problem reported at once; nothing is
+    /// written while any remains), then written into kaohe's prebuilt
+    /// evaluator: the same file always gives a byte-identical component. An id
+    /// and version that another rubric kaohe knows already uses, with other
+    /// content, are refused.
+    Build {
+        /// The rubric's source (rubric.toml).
+        source: PathBuf,
+        /// Where to write the component (.wasm).
+        #[arg(short, long, value_name = "NAME.wasm")]
+        output: PathBuf,
+        /// Overwrite NAME.wasm if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Print a rubric's full description: items, sub-rules, caps, levels, bands, report.
     Show {
@@ -288,6 +305,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             text::pin(&ctx.catalog.load_bytes(&bytes, &path.display().to_string())?, &path);
             Ok(Outcome::Clean)
         }
+        Command::Rubric(RubricCommand::Build { source, output, force }) => build_rubric(&ctx, &source, &output, force),
         Command::Rubric(RubricCommand::Show { rubric, json }) => {
             let r = ctx.rubric(Some(&rubric))?;
             if json {
@@ -298,6 +316,63 @@ fn run(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Clean)
         }
     }
+}
+
+/// `kaohe rubric build`.
+fn build_rubric(ctx: &Ctx, source: &Path, output: &Path, force: bool) -> Result<Outcome> {
+    if output.extension().is_none_or(|e| !e.eq_ignore_ascii_case("wasm")) {
+        return Err(usage(format!("{}: a component is a .wasm file; name it NAME.wasm", output.display())));
+    }
+    if source.extension().is_none_or(|e| !e.eq_ignore_ascii_case("toml")) {
+        return Err(usage(format!("{}: rubric build reads a rubric.toml", source.display())));
+    }
+    if output.exists() && !force {
+        return Err(usage(format!("{} exists; choose another name or pass --force", output.display())));
+    }
+    let text = std::fs::read_to_string(source).map_err(|e| usage(format!("cannot read {}: {e}", source.display())))?;
+    let bytes = match kaohe::rubric_build::from_toml(&text) {
+        Ok(bytes) => bytes,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("error: {}: {p}", source.display());
+            }
+            eprintln!("{} problems; no component written", problems.len());
+            return Ok(Outcome::SomeErrors);
+        }
+    };
+    let built = ctx.catalog.load_bytes(&bytes, &output.display().to_string())?;
+    let (known, _) = ctx.catalog.list(&[]);
+    let same = |r: &LoadedRubric| {
+        let mut a = serde_json::to_value(json::RubricDescription::new(r)).unwrap_or_default();
+        let mut b = serde_json::to_value(json::RubricDescription::new(&built)).unwrap_or_default();
+        for v in [&mut a, &mut b] {
+            v["sha256"] = serde_json::Value::Null;
+            v["origin"] = serde_json::Value::Null;
+        }
+        a == b
+    };
+    if let Some(other) = known.iter().find(|r| r.info.id == built.info.id && r.info.version == built.info.version && !same(r)) {
+        eprintln!(
+            "error: {}: {} {} is already the id and version of another rubric ({}); give this one a new version",
+            source.display(),
+            built.info.id,
+            built.info.version,
+            other.origin
+        );
+        return Ok(Outcome::SomeErrors);
+    }
+    output::write_atomic(output, &bytes)?;
+    eprintln!(
+        "built {} ({} {}, {} items, totals {}..{})",
+        output.display(),
+        built.info.id,
+        built.info.version,
+        built.info.items.len(),
+        built.info.min_total,
+        built.info.max_total
+    );
+    text::pin(&built, output);
+    Ok(Outcome::Clean)
 }
 
 /// `kaohe rubrics`.
