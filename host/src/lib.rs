@@ -13,6 +13,7 @@
 //! - [`units`]: the batch as a whole: the same unit twice, the roster of units expected;
 //! - [`compare`]: two rubric versions side by side; [`province`]: a province's cities, each with its own rubric.
 
+pub mod authoring;
 pub mod batch;
 pub mod catalog;
 pub mod compare;

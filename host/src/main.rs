@@ -161,7 +161,7 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Rubric components: `build rubric.toml`, `pin PATH`, `show ID|PATH`.
+    /// Rubric components: `export ID -o FILE.xlsx`, `build FILE -o NAME.wasm`, `pin PATH`, `show ID|PATH`.
     #[command(subcommand)]
     Rubric(RubricCommand),
 }
@@ -173,7 +173,19 @@ enum RubricCommand {
         /// The component (.wasm).
         path: PathBuf,
     },
-    /// Build a rubric component from a rubric.toml, with no Rust toolchain.
+    /// Write a rubric as an authoring workbook (.xlsx) a clerk edits in Excel or
+    /// WPS and builds again with `kaohe rubric build`.
+    Export {
+        /// Rubric id or component path.
+        rubric: String,
+        /// Where to write the workbook (.xlsx).
+        #[arg(short, long, value_name = "FILE.xlsx")]
+        output: PathBuf,
+        /// Overwrite FILE.xlsx if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Build a rubric component from an authoring workbook or a rubric.toml, with no Rust toolchain.
     ///
     /// The rubric is validated (every problem reported at once; nothing is
     /// written while any remains), then written into kaohe's prebuilt
@@ -181,7 +193,7 @@ enum RubricCommand {
     /// and version that another rubric kaohe knows already uses, with other
     /// content, are refused.
     Build {
-        /// The rubric's source (rubric.toml).
+        /// The rubric's source: an authoring workbook (.xlsx .xls .ods, see `rubric export`) or a rubric.toml.
         source: PathBuf,
         /// Where to write the component (.wasm).
         #[arg(short, long, value_name = "NAME.wasm")]
@@ -306,6 +318,19 @@ fn run(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Clean)
         }
         Command::Rubric(RubricCommand::Build { source, output, force }) => build_rubric(&ctx, &source, &output, force),
+        Command::Rubric(RubricCommand::Export { rubric, output, force }) => {
+            if output.extension().is_none_or(|e| !e.eq_ignore_ascii_case("xlsx")) {
+                return Err(usage(format!("{}: the authoring workbook is an .xlsx; name it FILE.xlsx", output.display())));
+            }
+            if output.exists() && !force {
+                return Err(usage(format!("{} exists (it may hold a clerk's edits); choose another name or pass --force", output.display())));
+            }
+            let r = ctx.rubric(Some(&rubric))?;
+            let bytes = kaohe::render::authoring::workbook(&kaohe::authoring::model_of(&r.info))?;
+            output::write_atomic(&output, &bytes)?;
+            eprintln!("wrote {} ({} {}): edit it, then `kaohe rubric build {} -o NAME.wasm`", output.display(), r.info.id, r.info.version, output.display());
+            Ok(Outcome::Clean)
+        }
         Command::Rubric(RubricCommand::Show { rubric, json }) => {
             let r = ctx.rubric(Some(&rubric))?;
             if json {
@@ -323,14 +348,22 @@ fn build_rubric(ctx: &Ctx, source: &Path, output: &Path, force: bool) -> Result<
     if output.extension().is_none_or(|e| !e.eq_ignore_ascii_case("wasm")) {
         return Err(usage(format!("{}: a component is a .wasm file; name it NAME.wasm", output.display())));
     }
-    if source.extension().is_none_or(|e| !e.eq_ignore_ascii_case("toml")) {
-        return Err(usage(format!("{}: rubric build reads a rubric.toml", source.display())));
+    let ext = source.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if !["toml", "xlsx", "xlsm", "xls", "ods"].contains(&ext.as_str()) {
+        return Err(usage(format!("{}: rubric build reads an authoring workbook (.xlsx .xls .ods) or a rubric.toml", source.display())));
     }
     if output.exists() && !force {
         return Err(usage(format!("{} exists; choose another name or pass --force", output.display())));
     }
-    let text = std::fs::read_to_string(source).map_err(|e| usage(format!("cannot read {}: {e}", source.display())))?;
-    let bytes = match kaohe::rubric_build::from_toml(&text) {
+    let input = std::fs::read(source).map_err(|e| usage(format!("cannot read {}: {e}", source.display())))?;
+    let built = match ext.as_str() {
+        "toml" => match String::from_utf8(input) {
+            Ok(text) => kaohe::rubric_build::from_toml(&text),
+            Err(_) => Err(vec![kaohe::rubric_build::Problem { place: String::new(), message: "rubric.toml is not UTF-8 text".into() }]),
+        },
+        _ => kaohe::rubric_build::from_workbook(&input, &ext),
+    };
+    let bytes = match built {
         Ok(bytes) => bytes,
         Err(problems) => {
             for p in &problems {

@@ -42,6 +42,15 @@ pub fn from_toml(text: &str) -> Result<Vec<u8>, Vec<Problem>> {
     component(&rubric, &crate::runtime::hex(&Sha256::digest(text.as_bytes())))
 }
 
+/// Read an authoring workbook (see [`crate::authoring`]; `extension` says its
+/// format) through the sandboxed reader, validate it and build its component.
+pub fn from_workbook(bytes: &[u8], extension: &str) -> Result<Vec<u8>, Vec<Problem>> {
+    let limits = crate::workbook::ReadLimits::default();
+    let parsed = crate::reader::parser().parse(bytes, extension, &limits).map_err(|e| vec![Problem { place: String::new(), message: e.message }])?;
+    let rubric = crate::authoring::read(&parsed.sheets)?;
+    component(&rubric, &crate::runtime::hex(&Sha256::digest(bytes)))
+}
+
 /// Validate `rubric` and build its component, recording `source_sha256`.
 pub fn component(rubric: &Rubric, source_sha256: &str) -> Result<Vec<u8>, Vec<Problem>> {
     kaohe_engine::codec::component(crate::EVALUATOR_COMPONENT, rubric, source_sha256, env!("CARGO_PKG_VERSION"))

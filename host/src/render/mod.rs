@@ -7,6 +7,7 @@
 //! | the summary workbook: 统计表 (attachment 2), 评分明细 | [`summary`] |
 //! | 问题清单 (every finding), in every report workbook | [`findings`] |
 //! | the blank scorecard | [`template`] |
+//! | the rubric authoring workbook | [`authoring`] |
 //! | the comparison workbook | [`compare`] |
 //! | the provincial workbook | [`province`] |
 //! | every `--json` shape, as `Serialize` types | [`json`] |
@@ -16,6 +17,7 @@
 use anyhow::Result;
 use rust_xlsxwriter::Worksheet;
 
+pub mod authoring;
 pub mod compare;
 pub(crate) mod findings;
 pub mod json;
