@@ -2,6 +2,8 @@
 //! toolchain, byte-identical to the built-in made from the same file, an
 //! ordinary component to every command.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -121,4 +123,166 @@ fn next_years_rubric_from_last_years_file_scores_and_compares() {
     let o = kaohe(&["score", "--rubric", out.to_str().unwrap(), "--json", samples.to_str().unwrap()], dir.path());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["results"].as_array().unwrap().iter().all(|r| r["rubric"]["version"] == "2.0.0"));
+}
+
+/// The authoring workbook's sheets, as xl/worksheets/sheetN.xml (in the order `rubric export` writes them).
+const GUIDE: &str = "xl/worksheets/sheet1.xml";
+const INFO: &str = "xl/worksheets/sheet2.xml";
+const ITEMS: &str = "xl/worksheets/sheet3.xml";
+const BANDS: &str = "xl/worksheets/sheet4.xml";
+const REPORT: &str = "xl/worksheets/sheet5.xml";
+
+/// Replace cell `at` (e.g. "E5") of a sheet's XML with `value` (a number, or text), as a clerk typing it would.
+fn set_cell(xml: String, at: &str, value: &str) -> String {
+    let open = format!("<c r=\"{at}\"");
+    let start = xml.find(&open).unwrap_or_else(|| panic!("no cell {at}"));
+    let end = match xml[start..].find("/>") {
+        Some(e) if !xml[start..start + e].contains('>') => start + e + 2,
+        _ => start + xml[start..].find("</c>").unwrap() + 4,
+    };
+    let cell = if value.is_empty() {
+        format!("<c r=\"{at}\"/>")
+    } else if value.parse::<f64>().is_ok() {
+        format!("<c r=\"{at}\"><v>{value}</v></c>")
+    } else {
+        format!("<c r=\"{at}\" t=\"inlineStr\"><is><t>{value}</t></is></c>")
+    };
+    format!("{}{cell}{}", &xml[..start], &xml[end..])
+}
+
+/// Append a row of text/number cells (columns A…) after the sheet's last row.
+fn add_row(xml: String, row: u32, cells: &[&str]) -> String {
+    let mut r = format!("<row r=\"{row}\">");
+    for (c, v) in cells.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+        let at = format!("{}{row}", (b'A' + c as u8) as char);
+        r.push_str(&set_cell(format!("<c r=\"{at}\"/>"), &at, v));
+    }
+    r.push_str("</row>");
+    xml.replacen("</sheetData>", &format!("{r}</sheetData>"), 1)
+}
+
+/// The 1-based row of 评分表 whose 序号 (column C) is `id`, and the number of rows.
+fn row_of(xlsx: &[u8], id: &str) -> (u32, u32) {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let range = book.worksheet_range("评分表").unwrap();
+    let row = range.rows().position(|r| r.get(2).map(|c| c.to_string()) == Some(id.to_string())).unwrap_or_else(|| panic!("no 序号 {id}"));
+    (row as u32 + 1, range.height() as u32)
+}
+
+fn export(dir: &Path) -> Vec<u8> {
+    let out = dir.join("export.xlsx");
+    let o = kaohe(&["rubric", "export", "changzhi-2023", "-o", out.to_str().unwrap()], dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::read(out).unwrap()
+}
+
+fn description(path: &str, cwd: &Path) -> Value {
+    let o = kaohe(&["rubric", "show", path, "--json"], cwd);
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    v["sha256"] = Value::Null;
+    v["origin"] = Value::Null;
+    v
+}
+
+#[test]
+fn export_then_build_describes_and_scores_exactly_as_the_builtin() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = export(dir.path());
+    for sheet in [GUIDE, INFO, ITEMS, BANDS, REPORT] {
+        assert!(zip::ZipArchive::new(std::io::Cursor::new(&xlsx)).unwrap().by_name(sheet).is_ok(), "{sheet}");
+    }
+    let src = dir.path().join("export.xlsx");
+    let out = dir.path().join("again.wasm");
+    let o = kaohe(&["rubric", "build", src.to_str().unwrap(), "-o", out.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(description(out.to_str().unwrap(), dir.path()), description("changzhi-2023", dir.path()));
+    let samples = root().join("samples/长治市");
+    let scores = |rubric: &str| {
+        let o = kaohe(&["score", "--rubric", rubric, "--json", samples.to_str().unwrap()], dir.path());
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["center"].clone(), r["total"].clone(), r["items"].clone(), r["findings"].as_array().unwrap().len()))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (scores("changzhi-2023"), scores(out.to_str().unwrap()));
+    assert_eq!(a.len(), 12);
+    assert_eq!(a, b);
+    // Two builds of the same workbook: the same bytes.
+    let again = dir.path().join("again2.wasm");
+    kaohe(&["rubric", "build", src.to_str().unwrap(), "-o", again.to_str().unwrap()], dir.path());
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(&again).unwrap());
+}
+
+#[test]
+fn a_clerks_edits_to_the_export_are_exactly_the_changes_compare_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = export(dir.path());
+    let (r4, _) = row_of(&xlsx, "4");
+    let (r651, _) = row_of(&xlsx, "65.1");
+    let (r70, rows) = row_of(&xlsx, "70");
+    assert!(r70 < rows);
+    let edited = common::with_part(&xlsx, ITEMS, |x| {
+        let x = set_cell(x, &format!("E{r4}"), "3"); // item 4: 4 → 3 points
+        let x = set_cell(x, &format!("H{r651}"), "12"); // 65.1 capped at 12 instead of 10
+        add_row(x, rows + 1, &["特别考核项", "特别考核加分", "71", "获得省级以上表彰的，加2分。", "2", "得分", "", "", "", "否"])
+    });
+    let edited = common::with_part(&edited, BANDS, |x| set_cell(x, "B3", "85")); // 良好 from 80 to 85
+    let edited = common::with_part(&edited, INFO, |x| set_cell(x, "B2", "1.1.0"));
+    let src = dir.path().join("2024.xlsx");
+    std::fs::write(&src, edited).unwrap();
+    let out = dir.path().join("2024.wasm");
+    let o = kaohe(&["rubric", "build", src.to_str().unwrap(), "-o", out.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let samples = root().join("samples/长治市");
+    let o = kaohe(&["compare", "--rubric", "changzhi-2023", "--rubric", out.to_str().unwrap(), "--json", samples.to_str().unwrap()], dir.path());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    let mut changes: Vec<String> =
+        v["changes"].as_array().unwrap().iter().map(|c| format!("{} {}", c["code"].as_str().unwrap(), c["item"].as_str().unwrap())).collect();
+    changes.sort();
+    // Each edit, and what follows from it: item 4 and item 71 change their categories' maxima.
+    let expected = ["bands-changed ", "category-max 特别考核项", "category-max 组织领导", "item-added 71", "reweighted 4", "rule-changed 65.1"];
+    assert_eq!(changes, expected, "{changes:?}");
+    assert_eq!(v["b"]["version"], "1.1.0");
+}
+
+#[test]
+fn every_problem_in_the_workbook_is_named_by_sheet_and_cell_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = export(dir.path());
+    let (r3, _) = row_of(&xlsx, "3");
+    let (r61, _) = row_of(&xlsx, "61");
+    let (r651, _) = row_of(&xlsx, "65.1");
+    let (r12, _) = row_of(&xlsx, "12");
+    let bad = common::with_part(&xlsx, ITEMS, |x| {
+        let x = set_cell(x, &format!("C{r3}"), "2"); // 序号 2 twice
+        let x = set_cell(x, &format!("E{}", r61 + 1), ""); // item 61's first level has no points
+        let x = set_cell(x, &format!("H{r651}"), "99"); // a cap above item 65's 分值
+        set_cell(x, &format!("F{r12}"), "按人头") // an unknown 计分方式
+    });
+    let bad = common::with_part(&bad, BANDS, |x| set_cell(x, "B3", "95")); // 良好 above 优秀
+    let bad = common::with_part(&bad, REPORT, |x| set_cell(x, "B4", "分类：没有这一类"));
+    let bad = common::with_part(&bad, INFO, |x| set_cell(x, "B1", "")); // 编号 empty
+    let src = dir.path().join("bad.xlsx");
+    std::fs::write(&src, bad).unwrap();
+    let out = dir.path().join("bad.wasm");
+    let o = kaohe(&["rubric", "build", src.to_str().unwrap(), "-o", out.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    for (place, words) in [
+        (format!("评分表!C{r3}"), "序号 2 重复"),
+        (format!("评分表!E{}", r61 + 1), "没有分值"),
+        (format!("评分表!H{r651}"), "超过该项分值"),
+        (format!("评分表!F{r12}"), "按人头"),
+        ("考核档次!B3".to_string(), "从高到低"),
+        ("统计表!B4".to_string(), "没有这一类"),
+        ("基本信息!B1".to_string(), "“编号”不能为空"),
+    ] {
+        assert!(err.lines().any(|l| l.contains(&format!("{place}: ")) && l.contains(words)), "{place} {words}:\n{err}");
+    }
+    assert!(err.contains("7 problems; no component written"), "{err}");
+    assert!(!out.exists());
 }

@@ -34,7 +34,9 @@ pub const SLOT: usize = 32 << 10;
 /// The most bytes a rubric may take in the slot.
 pub const CAPACITY: usize = SLOT - MARKER.len() - 4;
 
-/// The empty slot, as the evaluator declares it.
+/// The empty slot, as the evaluator declares it (a `const`: it initialises the
+/// evaluator's `static`, which is the one copy that exists).
+#[allow(clippy::large_const_arrays)]
 pub const EMPTY_SLOT: [u8; SLOT] = {
     let mut s = [0u8; SLOT];
     let mut i = 0;

@@ -277,10 +277,10 @@ pub fn read(sheets: &[RawSheet]) -> Result<Rubric, Vec<Problem>> {
                 let kind = cells[5].as_str();
                 let id = cells[2].clone();
                 let text = cells[3].clone();
-                if !id.is_empty() {
-                    if let Some(first) = seen.insert(id.clone(), items.at(r, 2)) {
-                        problems.push(Problem { place: items.at(r, 2), message: format!("序号 {id} 重复（已在 {first}）") });
-                    }
+                if !id.is_empty()
+                    && let Some(first) = seen.insert(id.clone(), items.at(r, 2))
+                {
+                    problems.push(Problem { place: items.at(r, 2), message: format!("序号 {id} 重复（已在 {first}）") });
                 }
                 match kind {
                     k if ITEM_KINDS.contains(&k) && !(k == "档次" && id.is_empty()) => {
