@@ -286,3 +286,45 @@ fn every_problem_in_the_workbook_is_named_by_sheet_and_cell_and_nothing_is_writt
     assert!(err.contains("7 problems; no component written"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn county_township_and_village_stations_go_into_one_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = root().join("samples");
+    let authoring = samples.join("村级服务站评分标准（示例）.xlsx");
+    let village = dir.path().join("village.wasm");
+    let o = kaohe(&["rubric", "build", authoring.to_str().unwrap(), "-o", village.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = dir.path().join("summary.xlsx");
+    let folders = ["长治市", "长治市-乡镇（示例）", "长治市-村（示例）"].map(|f| samples.join(f));
+    let mut args = vec![
+        "score",
+        "--rubric",
+        "changzhi-2023",
+        "--rubric",
+        "township-example",
+        "--rubric",
+        village.to_str().unwrap(),
+        "--json",
+        "-o",
+        summary.to_str().unwrap(),
+    ];
+    args.extend(folders.iter().map(|p| p.to_str().unwrap()));
+    let o = kaohe(&args, dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 12 + 3 + 3);
+    let by = |id: &str| results.iter().filter(|r| r["rubric"]["id"] == id).count();
+    assert_eq!((by("changzhi-2023"), by("township-example"), by("village-example")), (12, 3, 3));
+    assert!(results.iter().all(|r| r["ok"] == true));
+    let villages: Vec<&str> = results.iter().filter(|r| r["rubric"]["id"] == "village-example").map(|r| r["center"].as_str().unwrap()).collect();
+    assert!(villages.iter().all(|c| c.ends_with("村退役军人服务站") || c.ends_with("社区退役军人服务站")), "{villages:?}");
+    // 统计表 lists all of them, and its 备注 names each rubric used.
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(&summary).unwrap();
+    let sheet = book.worksheet_range("统计表").unwrap();
+    let text: Vec<String> = sheet.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+    assert!(villages.iter().all(|c| text.iter().any(|t| t == c)), "{villages:?}");
+    assert!(text.iter().any(|t| t.contains("village-example 0.1.0")), "{text:?}");
+}

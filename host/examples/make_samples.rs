@@ -5,7 +5,10 @@
 //! - `长治市-名册.xlsx`: the roster of those twelve units (`--roster`);
 //! - `长治市-乡镇（示例）/`: township stations scored with the example township rubric;
 //! - `province/`: an example province manifest and two more cities, one of them
-//!   using the example 2024 revision of the rubric.
+//!   using the example 2024 revision of the rubric;
+//! - `村级服务站评分标准（示例）.xlsx`: an invented village-station rubric as an
+//!   authoring workbook (`kaohe rubric build` makes its component), and
+//!   `长治市-村（示例）/`: village stations filled in on its template.
 //!
 //! Run: `cargo run --release --example make-samples`. The output is
 //! deterministic, so re-running it changes nothing.
@@ -256,7 +259,116 @@ workbooks = ["阳泉市（示例）"]
 "#,
     )?;
 
+    // Village stations: the rubric authored as a workbook, built with `rubric build`'s code.
+    let village: kaohe_engine::Rubric = toml::from_str(VILLAGE)?;
+    let authoring = kaohe::render::authoring::workbook(&village)?;
+    kaohe::output::write_atomic(&samples.join("村级服务站评分标准（示例）.xlsx"), &authoring)?;
+    let component = kaohe::rubric_build::from_workbook(&authoring, "xlsx").map_err(|p| anyhow::anyhow!("{p:?}"))?;
+    let village = rt.load(&component, "village example")?;
+    let dir = samples.join("长治市-村（示例）");
+    std::fs::create_dir_all(&dir)?;
+    for (k, (county, station)) in [("潞州区", "东街街道府后社区"), ("襄垣县", "古韩镇北关村"), ("襄垣县", "古韩镇南关村")].iter().enumerate()
+    {
+        let mut values: BTreeMap<String, f64> = base_scores(&village.info, k + 40, k == 2).into_iter().collect();
+        if k == 1 {
+            values.insert("13".into(), 1.0);
+        }
+        if k == 2 {
+            values.insert("14.1".into(), 1.0);
+        }
+        let unit = Unit { center: format!("{county}{station}退役军人服务站"), county: county.to_string(), note: Some(note.into()), values };
+        kaohe::output::write_atomic(&dir.join(format!("{county}{station}.xlsx")), &kaohe::render::template::build(&village, &unit)?)?;
+    }
+
     let _ = full_marks; // shared helper, used by the tests
     println!("wrote the sample workbooks and the example province to {}", samples.display());
     Ok(())
 }
+
+/// The village-station example (示例): invented, as the seed has no village scorecard.
+const VILLAGE: &str = r#"
+id = "village-example"
+version = "0.1.0"
+title = "村（社区）退役军人服务站考核评分表（示例）"
+issuer = "长治市退役军人事务局"
+region = "山西省长治市"
+level = "village-station"
+year = 2023
+description = "【示例，非真实文件】虚构的村（社区）退役军人服务站评分表，仅用于演示县、乡、村三级评分标准混合汇总，以及用 kaohe rubric build 由编辑表生成评分组件。基础项12项共30分，加分1项，减分1项。档次：优秀≥27，良好≥24，合格≥18。"
+
+[[bands]]
+label = "优秀"
+min = 27
+
+[[bands]]
+label = "良好"
+min = 24
+
+[[bands]]
+label = "合格"
+min = 18
+
+[[bands]]
+label = "不合格"
+
+[report]
+title = "基层服务中心量化考核情况统计表"
+notes = ["考核结果仅限本系统内部使用", "村（社区）服务站评分表为示例"]
+columns = [
+  { header = "县(市、区)", source = "county" },
+  { header = "服务(中心)站名称", source = "center" },
+  { header = "组织领导", source = "category:组织领导" },
+  { header = "机构建设", source = "category:机构建设" },
+  { header = "服务保障", source = "category:服务保障" },
+  { header = "加分减分", source = "adjustment" },
+  { header = "总分", source = "total" },
+  { header = "考核结果", source = "grade" },
+]
+
+[[categories]]
+name = "组织领导"
+part = "base"
+items = [
+  { id = "1", max = 3, text = "村（社区）“两委”明确一名成员负责退役军人服务工作。" },
+  { id = "2", max = 2, text = "服务站工作人员配备到位，在岗履职。" },
+  { id = "3", max = 2, text = "每半年向乡镇（街道）服务站报告一次工作。" },
+]
+
+[[categories]]
+name = "机构建设"
+part = "base"
+items = [
+  { id = "4", max = 3, text = "有固定服务场所，悬挂统一规范牌匾标识。" },
+  { id = "5", max = 2, text = "服务制度、联系方式上墙公示。" },
+  { id = "6", max = 3, text = "退役军人信息台账完整，动态更新。", levels = [{ points = 1, label = "建立台账" }, { points = 3, label = "台账完整且每季度更新" }] },
+]
+
+[[categories]]
+name = "服务保障"
+part = "base"
+items = [
+  { id = "7", max = 3, text = "开展走访慰问，困难退役军人每季度走访一次。" },
+  { id = "8", max = 2, text = "协助落实优待抚恤政策，及时上报变动情况。" },
+  { id = "9", max = 3, text = "帮助退役军人就业创业，收集并转报需求。" },
+  { id = "10", max = 2, text = "调处涉退役军人矛盾纠纷，及时上报重大情况。" },
+  { id = "11", max = 3, text = "组织退役军人参与村（社区）治理和志愿服务。" },
+  { id = "12", max = 2, text = "“光荣之家”等悬挂工作落实到位。" },
+]
+
+[[categories]]
+name = "加分项"
+part = "bonus"
+items = [
+  { id = "13", max = 2, text = "获得县级以上表彰的，加1分；获得市级以上表彰的，加2分。", levels = [{ points = 1, label = "县级表彰" }, { points = 2, label = "市级以上表彰" }] },
+]
+
+[[categories]]
+name = "减分项"
+part = "deduction"
+items = [
+  { id = "14", text = "发生以下情形的，按次扣分：", rules = [
+    { id = "14.1", text = "信息台账错漏被通报", each = 1, cap = 3, unit = "次" },
+    { id = "14.2", text = "重大情况瞒报迟报", each = 2, cap = 4, unit = "次" },
+  ] },
+]
+"#;
