@@ -40,7 +40,12 @@ fn samples_give_the_attachment_2_summary() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 
     let book = calamine::open_workbook_auto(&out).unwrap();
-    assert_eq!(book.sheet_names(), ["统计表", "评分明细", "问题清单"]);
+    // 统计表 first as attachment 2 has it; the workbook opens on 图表 (its charts).
+    assert_eq!(book.sheet_names(), ["统计表", "评分明细", "问题清单", "图表"]);
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut wb = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("xl/workbook.xml").unwrap(), &mut wb).unwrap();
+    assert!(wb.contains("activeTab=\"3\""), "{wb}");
     let t = sheet(&out, "统计表");
     assert_eq!(text(&t, 1, 0), "基层服务中心量化考核情况统计表");
     assert_eq!(text(&t, 2, 0), "填表单位：长治市退役军人事务局");

@@ -114,7 +114,7 @@ fn compare_on_the_samples_accounts_for_every_delta() {
     let shangdang = units.iter().find(|u| u["county"] == "上党区").unwrap();
     assert_eq!(shangdang["delta"]["adjustment"].as_f64(), Some(-2.0));
     let mut book = calamine::open_workbook_auto(&out).unwrap();
-    assert_eq!(book.sheet_names(), ["评分标准变化", "对比", "问题清单"]);
+    assert_eq!(book.sheet_names(), ["评分标准变化", "对比", "问题清单", "图表"]);
     let r = book.worksheet_range("对比").unwrap();
     assert_eq!(r.get_value((1, 2)).unwrap().to_string(), "组织领导(A)");
 }
@@ -144,7 +144,7 @@ fn one_summary_mixes_county_and_township_rubrics() {
     assert!(township.iter().all(|r| r["file"].as_str().unwrap().contains("乡镇")));
     assert!(township.iter().all(|r| r["total"].as_f64().unwrap() <= 52.0));
     let mut book = calamine::open_workbook_auto(&out).unwrap();
-    assert_eq!(book.sheet_names(), ["统计表", "评分明细", "评分明细-township-example", "问题清单"]);
+    assert_eq!(book.sheet_names(), ["统计表", "评分明细", "评分明细-township-example", "问题清单", "图表"]);
     let t = book.worksheet_range("统计表").unwrap();
     let text = |r: u32, c: u32| t.get_value((r, c)).map(|d| d.to_string()).unwrap_or_default();
     let row = (4..19).find(|r| text(*r, 1) == "潞州区东街街道退役军人服务站").expect("township row");
@@ -165,7 +165,7 @@ fn province_sample_runs_out_of_the_box() {
     assert_eq!(j["cities"][0]["units"], 15);
     assert_eq!(j["cities"][1]["rubrics"][0]["id"], "changzhi-2024-example");
     let mut book = calamine::open_workbook_auto(&out).unwrap();
-    assert_eq!(book.sheet_names(), ["全省概览", "长治市", "晋城市（示例）", "阳泉市（示例）", "问题清单"]);
+    assert_eq!(book.sheet_names(), ["全省概览", "长治市", "晋城市（示例）", "阳泉市（示例）", "问题清单", "图表"]);
     let overview = book.worksheet_range("全省概览").unwrap();
     assert_eq!(overview.get_value((2, 1)).unwrap().to_string(), "changzhi-2023");
     assert_eq!(overview.get_value((3, 1)).unwrap().to_string(), "township-example");

@@ -437,23 +437,16 @@ fn score(
     let files = output::inputs_for(inputs, output, roster.as_ref(), force)?;
     let progress = text::Progress::new(files.len(), !as_json);
     let options = score::Options { drop_trace: !as_json };
-    // 评分明细 is written row by row while later workbooks are still being scored.
-    let mut sheet = match output {
-        Some(_) => Some(summary::Writer::new(&refs, &header)?),
-        None => None,
-    };
     let mut results = score::score_stream(&refs, &files, options, ctx.jobs, &mut |r| {
         progress.done(r);
-        match &mut sheet {
-            Some(w) => w.add(r),
-            None => Ok(()),
-        }
+        Ok(())
     })?;
     progress.finish();
-    // Duplicates and the roster need the whole batch; 统计表 and 问题清单 are written after them.
+    // Duplicates, the roster and the ranks need the whole batch; the summary is written after them.
     units::check(&mut results, &refs, roster.as_ref());
-    if let (Some(out), Some(w)) = (output, sheet) {
-        output::write_atomic(out, &w.finish(&results)?).with_context(|| format!("writing the summary {}", out.display()))?;
+    if let Some(out) = output {
+        let bytes = summary::build(&refs, &results, &header)?;
+        output::write_atomic(out, &bytes).with_context(|| format!("writing the summary {}", out.display()))?;
     }
     if as_json {
         text::json(&json::ScoreOutput::new(&refs, &results))?;

@@ -8,7 +8,7 @@ use anyhow::Result;
 use kaohe_engine::{Part, Rubric, RuleMode, Scoring, fmt_points};
 use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, Format, FormatAlign, Note, Workbook, Worksheet};
 
-use super::style::Report as Formats;
+use super::style::{Paper, Report as Formats};
 use crate::authoring::{CATEGORY_SOURCE, INFO_LABELS, ITEM_COLUMNS, ITEM_KINDS, LEVELS, PARTS, RULE_KINDS, SOURCES, part_label, source_label};
 
 /// Rows of 评分表 that get the dropdowns (room for additions).
@@ -219,15 +219,13 @@ pub fn workbook(r: &Rubric) -> Result<Vec<u8>> {
         row += 1;
     }
     for ws in book.worksheets_mut() {
-        // A4, one page wide; the wide 评分表 and 说明 lie on their side.
-        ws.set_paper_size(9);
-        ws.set_print_fit_to_pages(1, 0);
-        if matches!(ws.name().as_str(), "评分表" | "说明") {
-            ws.set_landscape();
-        }
-        if ws.name() == "评分表" {
-            ws.set_repeat_rows(0, 0)?;
-        }
+        // A4, one page wide; the wide 评分表 and 说明 lie on their side, 评分表's header on every page.
+        let paper = match ws.name().as_str() {
+            "评分表" => Paper::LANDSCAPE.rows(0, 0),
+            "说明" => Paper::LANDSCAPE,
+            _ => Paper::PORTRAIT,
+        };
+        paper.apply(ws)?;
     }
     Ok(book.save_to_buffer()?)
 }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use rust_xlsxwriter::Workbook;
 
 use super::findings::{findings_sheet, of_results};
-use super::style::Report as Formats;
+use super::style::{Paper, Report as Formats};
 use super::{Value, write_value};
 use crate::compare::{Change, Pair, category_names, category_score, delta, ok};
 use crate::runtime::{LoadedRubric, RubricInfo};
@@ -31,7 +31,12 @@ pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &
         for (c, v) in [ch.label, ch.item.as_str(), ch.a.as_str(), ch.b.as_str()].iter().enumerate() {
             ws.write_with_format(row, c as u16, *v, if c >= 2 { &f.note } else { &f.text })?;
         }
+        // A and B wrap at about 25 Chinese characters a line: room for the longer.
+        let lines = ch.a.chars().count().max(ch.b.chars().count()).div_ceil(25).max(1);
+        ws.set_row_height(row, 15.0 * lines as f64 + 3.0)?;
     }
+    ws.set_row_height(0, 28)?;
+    Paper::LANDSCAPE.rows(1, 1).apply(ws)?;
     if changes.is_empty() {
         ws.merge_range(2, 0, 2, 3, "两个评分标准的内容相同", &f.text)?;
     }
@@ -44,7 +49,13 @@ pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &
         headers.extend([format!("{name}(A)"), format!("{name}(B)"), format!("{name}变化")]);
     }
     headers.extend(["考核结果(A)".to_string(), "考核结果(B)".to_string()]);
-    ws.set_column_width(1, 28)?;
+    ws.set_column_width(0, 10)?;
+    ws.set_column_width(1, 24)?;
+    for c in 2..headers.len() {
+        ws.set_column_width(c as u16, 7.5)?;
+    }
+    ws.set_row_height(1, 45)?;
+    Paper { repeat_rows: Some((1, 1)), repeat_columns: Some((0, 1)), ..Paper::LANDSCAPE }.apply(ws)?;
     ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &format!("A：{}（{}）　B：{}（{}）", tag(ia), ia.title, tag(ib), ib.title), &f.line)?;
     for (c, h) in headers.iter().enumerate() {
         ws.write_with_format(1, c as u16, h, &f.header)?;
@@ -73,5 +84,9 @@ pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &
 
     let scoped = pairs.iter().flat_map(|p| [(ia.id.as_str(), &p.a), (ib.id.as_str(), &p.b)]);
     findings_sheet(book.add_worksheet(), "问题清单", of_results(scoped), &f)?;
+    if super::charts::compare(&mut book, a, b, pairs)? {
+        let last = book.worksheets_mut().len() - 1;
+        book.worksheet_from_index(last)?.set_active(true);
+    }
     crate::output::save_summary(&mut book)
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use rust_xlsxwriter::Worksheet;
 
-use super::style::Report as Formats;
+use super::style::{Paper, Report as Formats};
 use crate::score::{Finding, UnitResult};
 
 /// Every finding given, each as (scope, file, finding); the scope is e.g. the
@@ -32,6 +32,7 @@ pub(crate) fn findings_head(ws: &mut Worksheet, name: &str, f: &Formats) -> Resu
         ws.write_with_format(0, c as u16, *h, &f.header)?;
     }
     ws.set_freeze_panes(1, 0)?;
+    Paper::LANDSCAPE.rows(0, 0).apply(ws)?;
     Ok(())
 }
 
@@ -45,9 +46,11 @@ pub(crate) fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, file:
         }
         ws.write_with_format(row, 6, &x.message, &f.note)?;
         // The 说明 column wraps at about 34 Chinese characters: make room for every line.
-        let lines = x.message.chars().count().div_ceil(34);
+        // Every wrapped cell gets room for all its lines: 文件 (30 wide), 说明 (70), 详情 (30),
+        // counted in display columns (a Chinese character takes two).
+        let lines = [(file, 28), (x.message.as_str(), 68), (x.detail.as_deref().unwrap_or(""), 28)].iter().map(|(t, w)| super::lines(t, *w)).max().unwrap_or(1);
         if lines > 1 {
-            ws.set_row_height(row, 15.0 * lines as f64)?;
+            ws.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
         }
         ws.write_with_format(row, 7, scope, &f.text)?;
         ws.write_with_format(row, 8, x.detail.as_deref().unwrap_or(""), &f.note)?;

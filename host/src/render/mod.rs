@@ -12,12 +12,14 @@
 //! | the provincial workbook | [`province`] |
 //! | every `--json` shape, as `Serialize` types | [`json`] |
 //! | the CLI's tables and texts | [`text`] |
-//! | cell formats of all workbooks | `style` |
+//! | cell formats and print setup of all workbooks | `style` |
+//! | the 图表 sheets (native charts) | `charts` |
 
 use anyhow::Result;
 use rust_xlsxwriter::Worksheet;
 
 pub mod authoring;
+mod charts;
 pub mod compare;
 pub(crate) mod findings;
 pub mod json;
@@ -45,4 +47,33 @@ pub(crate) fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Valu
 /// A valid, unique-enough worksheet name: at most 31 characters, none of []:*?/\\.
 pub(crate) fn sheet_name(s: &str) -> String {
     s.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
+}
+
+/// 中国式排名 (dense ranks): the highest value is 1, equal values share a rank
+/// and the next value takes the next rank (1, 2, 2, 3); `None` stays unranked.
+///
+/// ```ignore
+/// assert_eq!(dense_ranks(&[Some(90.0), Some(95.0), None, Some(90.0), Some(80.0)]), [Some(2), Some(1), None, Some(2), Some(3)]);
+/// ```
+pub(crate) fn dense_ranks(values: &[Option<f64>]) -> Vec<Option<u32>> {
+    let mut distinct: Vec<f64> = values.iter().flatten().copied().collect();
+    distinct.sort_by(|a, b| b.total_cmp(a));
+    distinct.dedup();
+    values.iter().map(|v| v.map(|v| distinct.iter().position(|d| *d == v).map_or(0, |p| p as u32 + 1))).collect()
+}
+
+/// How many lines `text` wraps to in a cell `width` display columns wide
+/// (a Chinese character takes two columns, as on paper), counting breaks.
+pub(crate) fn lines(text: &str, width: usize) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    text.split('\n').map(|l| l.width().div_ceil(width.max(1)).max(1)).sum::<usize>().max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranks_are_dense() {
+        assert_eq!(super::dense_ranks(&[Some(90.0), Some(95.0), None, Some(90.0), Some(80.0)]), [Some(2), Some(1), None, Some(2), Some(3)]);
+        assert_eq!(super::dense_ranks(&[]), Vec::<Option<u32>>::new());
+    }
 }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use rust_xlsxwriter::Workbook;
 
 use super::findings::{findings_sheet, of_results};
-use super::style::Report as Formats;
+use super::style::{Paper, Report as Formats};
 use super::summary::{Header, attachment2};
 use super::{Value, sheet_name, write_value};
 use crate::province::{CityReport, Manifest, grade_labels, stats};
@@ -22,15 +22,42 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
     let ws = book.add_worksheet();
     ws.set_name("全省概览")?;
     let mut headers: Vec<String> =
-        ["城市", "评分标准", "版本", "评分组件SHA-256", "单位数", "已评分", "未评分", "重复", "未提交", "平均分", "最低分", "最高分"]
+        ["城市", "评分标准", "版本", "评分组件SHA-256", "单位数", "已评分", "未评分", "重复", "未提交", "平均分", "最低分", "最高分", "平均分排名"]
             .map(String::from)
             .to_vec();
     headers.extend(grades.iter().cloned());
     headers.push("说明".into());
-    for (c, w) in [12.0, 22.0, 8.0, 20.0].iter().enumerate() {
+    for (c, w) in [12.0, 18.0, 7.0, super::style::DIGEST_WIDTH].iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
-    ws.set_column_width(headers.len() as u16 - 1, 50)?;
+    for c in 4..headers.len() - 1 {
+        ws.set_column_width(c as u16, 7.0)?;
+    }
+    ws.set_column_width(headers.len() as u16 - 1, 40)?;
+    ws.set_row_height(1, 30)?;
+    ws.insert_note(1, 12, &rust_xlsxwriter::Note::new(format!("同一评分标准的城市之间按平均分排名。{}", super::summary::RANK_RULE)).set_author("kaohe"))?;
+    Paper::LANDSCAPE.rows(1, 1).apply(ws)?;
+    let digest = super::style::digest().set_border(rust_xlsxwriter::FormatBorder::Thin);
+    // Ranks of the mean, among the rows scored by the same rubric (the same scale).
+    let mut means: Vec<(String, Option<f64>)> = Vec::new();
+    for city in cities {
+        for k in 0..city.rubrics.len().max(1) {
+            let s = stats(city, city.rubrics.get(k).map(|_| k), &grades);
+            means.push((city.rubrics.get(k).map(|r| r.info.id.clone()).unwrap_or_default(), s.mean));
+        }
+    }
+    let ranks: Vec<Option<u32>> = {
+        let mut out = vec![None; means.len()];
+        for id in means.iter().map(|(id, _)| id.clone()).collect::<std::collections::BTreeSet<_>>() {
+            let idx: Vec<usize> = (0..means.len()).filter(|i| means[*i].0 == id).collect();
+            let r = super::dense_ranks(&idx.iter().map(|i| means[*i].1).collect::<Vec<_>>());
+            for (i, r) in idx.into_iter().zip(r) {
+                out[i] = r;
+            }
+        }
+        out
+    };
+    let mut line = 0usize;
     ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &title, &f.title)?;
     for (c, h) in headers.iter().enumerate() {
         ws.write_with_format(1, c as u16, h, &f.header)?;
@@ -50,11 +77,17 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
                 r.map(|r| r.sha256.clone()).unwrap_or_default(),
             ];
             for (c, t) in texts.into_iter().enumerate() {
-                write_value(ws, row, c as u16, Some(Value::Text(t)), &f)?;
+                match c {
+                    3 => ws.write_with_format(row, 3, t.as_str(), &digest).map(|_| ())?,
+                    _ => write_value(ws, row, c as u16, Some(Value::Text(t)), &f)?,
+                }
             }
+            ws.set_row_height(row, 32)?;
             let mut c = 4u16;
             let t = &s.tally;
-            for v in [t.units, t.scored, t.not_scored, t.duplicated, t.not_submitted].map(|n| Some(n as f64)).into_iter().chain([s.mean, s.min, s.max]) {
+            let rank = ranks[line].map(|n| n as f64);
+            line += 1;
+            for v in [t.units, t.scored, t.not_scored, t.duplicated, t.not_submitted].map(|n| Some(n as f64)).into_iter().chain([s.mean, s.min, s.max, rank]) {
                 write_value(ws, row, c, v.map(Value::Number), &f)?;
                 c += 1;
             }
@@ -80,5 +113,9 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
         all.extend(of_results(city.results.iter().map(|r| (city.name.as_str(), r))));
     }
     findings_sheet(book.add_worksheet_with_constant_memory()?, "问题清单", all.into_iter(), &f)?;
+    if super::charts::province(&mut book, cities)? {
+        let last = book.worksheets_mut().len() - 1;
+        book.worksheet_from_index(last)?.set_active(true);
+    }
     crate::output::save_summary(&mut book)
 }

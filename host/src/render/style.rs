@@ -3,7 +3,7 @@
 //! (the blank scorecard: 10.5 pt as the seed prints, input cells unlocked and
 //! shaded), both from one base cell.
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 
 /// A bordered, vertically centred cell of this font size.
 fn cell(size: f64) -> Format {
@@ -69,3 +69,54 @@ impl Form {
         }
     }
 }
+
+/// How a sheet goes onto paper: A4 in this orientation, one page wide unless
+/// the sheet is laid out in page-wide column groups (`fit_width` false: the
+/// `repeat_columns` then start every page), the header rows on every page, a
+/// 第 N 页 共 M 页 footer, and margins for a binder.
+pub(crate) struct Paper {
+    pub(crate) landscape: bool,
+    pub(crate) fit_width: bool,
+    pub(crate) repeat_rows: Option<(u32, u32)>,
+    pub(crate) repeat_columns: Option<(u16, u16)>,
+}
+
+impl Paper {
+    pub(crate) const PORTRAIT: Paper = Paper { landscape: false, fit_width: true, repeat_rows: None, repeat_columns: None };
+    pub(crate) const LANDSCAPE: Paper = Paper { landscape: true, fit_width: true, repeat_rows: None, repeat_columns: None };
+
+    pub(crate) fn rows(self, first: u32, last: u32) -> Self {
+        Paper { repeat_rows: Some((first, last)), ..self }
+    }
+
+    pub(crate) fn apply(&self, ws: &mut Worksheet) -> Result<(), XlsxError> {
+        ws.set_paper_size(9);
+        if self.landscape {
+            ws.set_landscape();
+        } else {
+            ws.set_portrait();
+        }
+        if self.fit_width {
+            ws.set_print_fit_to_pages(1, 0);
+        }
+        if let Some((a, b)) = self.repeat_rows {
+            ws.set_repeat_rows(a, b)?;
+        }
+        if let Some((a, b)) = self.repeat_columns {
+            ws.set_repeat_columns(a, b)?;
+        }
+        ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
+        ws.set_footer("&C第 &P 页 共 &N 页");
+        ws.set_print_center_horizontally(true);
+        Ok(())
+    }
+}
+
+/// A SHA-256 as it prints: a monospace font small enough that the 64 digits
+/// wrap onto two lines of a column about 36 wide, never cut.
+pub(crate) fn digest() -> Format {
+    Format::new().set_font_name("Courier New").set_font_size(7).set_text_wrap().set_align(FormatAlign::VerticalCenter)
+}
+
+/// Width of a digest column (two lines of 32 digits at [`digest`]'s size).
+pub(crate) const DIGEST_WIDTH: f64 = 36.0;

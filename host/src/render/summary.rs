@@ -13,7 +13,7 @@ use anyhow::Result;
 use rust_xlsxwriter::{Workbook, Worksheet};
 
 use super::findings::{findings_head, findings_rows, findings_tail};
-use super::style::Report as Formats;
+use super::style::{Paper, Report as Formats};
 use super::{Value, sheet_name, write_value};
 
 use crate::runtime::{ColumnSource, LoadedRubric};
@@ -50,79 +50,43 @@ fn column_value(src: &ColumnSource, r: &UnitResult) -> Option<Value> {
 
 /// Build the summary workbook; returns the xlsx bytes. `results[i].rubric`
 /// indexes `rubrics`; rows scored by different rubrics mix in one table, and
-/// each rubric gets its own detail sheet.
+/// each rubric gets its own detail sheet. Sheets: 统计表 (attachment 2, as the
+/// seed has it), 评分明细 (one per rubric, with ranks), 问题清单, and 图表 (the
+/// sheet the workbook opens on, left out when no unit scored). Every sheet
+/// streams its rows to a temporary file (constant-memory mode).
 pub fn build(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header) -> Result<Vec<u8>> {
-    let mut w = Writer::new(rubrics, header)?;
+    let f = Formats::new();
+    let mut book = Workbook::new();
+    book.set_properties(&crate::output::properties(&rubrics[0].info.report_title, crate::output::Kind::Summary));
+    // A summary of thousands of rows compresses well enough at a fast level.
+    book.set_zip_compression_level(3);
+    let ws = book.add_worksheet_with_constant_memory()?;
+    attachment2(ws, "统计表", rubrics, results, header, &f)?;
+    for (k, rubric) in rubrics.iter().enumerate() {
+        let name = if k == 0 { "评分明细".to_string() } else { sheet_name(&format!("评分明细-{}", rubric.info.id)) };
+        let ws = book.add_worksheet_with_constant_memory()?;
+        detail_head(ws, &name, rubric, &f)?;
+        let mine: Vec<&UnitResult> = results.iter().filter(|r| r.rubric.min(rubrics.len() - 1) == k).collect();
+        let ranks = detail_ranks(rubric, &mine);
+        let digest = super::style::digest();
+        for (row, (r, ranks)) in mine.iter().zip(&ranks).enumerate() {
+            detail_row(ws, row as u32 + 1, rubric, r, ranks, &digest)?;
+        }
+    }
+    let ws = book.add_worksheet_with_constant_memory()?;
+    findings_head(ws, "问题清单", &f)?;
+    let mut row = 1;
     for r in results {
-        w.add(r)?;
-    }
-    w.finish(results)
-}
-
-/// The summary workbook, written in two steps: each scorecard's 评分明细 row
-/// as soon as it is scored (the bulk of the workbook, some 90 cells a row,
-/// written while later workbooks are still being scored), then 统计表 and
-/// 问题清单 once the batch is whole, since duplicates and the roster are known
-/// only then. Every sheet streams its rows to a temporary file
-/// (constant-memory mode), so the rows do not pile up in memory.
-///
-/// ```no_run
-/// # let (rubric, results): (kaohe::runtime::LoadedRubric, Vec<kaohe::score::UnitResult>) = todo!();
-/// let mut w = kaohe::render::summary::Writer::new(&[&rubric], &kaohe::render::summary::Header::default())?;
-/// for r in &results {
-///     w.add(r)?; // as each is scored
-/// }
-/// // … kaohe::units::check(&mut results, …) …
-/// let bytes = w.finish(&results)?;
-/// # anyhow::Ok(())
-/// ```
-pub struct Writer<'a> {
-    book: Workbook,
-    f: Formats,
-    rubrics: Vec<&'a LoadedRubric>,
-    /// Next row of each detail sheet.
-    detail_rows: Vec<u32>,
-}
-
-impl<'a> Writer<'a> {
-    /// Start the workbook: 统计表, one 评分明细 sheet per rubric, 问题清单, with their headers.
-    pub fn new(rubrics: &[&'a LoadedRubric], header: &Header) -> Result<Self> {
-        let f = Formats::new();
-        let mut book = Workbook::new();
-        book.set_properties(&crate::output::properties(&rubrics[0].info.report_title, crate::output::Kind::Summary));
-        // A summary of thousands of rows compresses well enough at a fast level.
-        book.set_zip_compression_level(3);
-        attachment2_head(book.add_worksheet_with_constant_memory()?, "统计表", rubrics[0], header, &f)?;
-        for (k, rubric) in rubrics.iter().enumerate() {
-            let name = if k == 0 { "评分明细".to_string() } else { sheet_name(&format!("评分明细-{}", rubric.info.id)) };
-            detail_head(book.add_worksheet_with_constant_memory()?, &name, rubric, &f)?;
+        for x in &r.findings {
+            row = findings_rows(ws, row, "", &r.file, x, &f)?;
         }
-        findings_head(book.add_worksheet_with_constant_memory()?, "问题清单", &f)?;
-        Ok(Writer { book, f, rubrics: rubrics.to_vec(), detail_rows: vec![1; rubrics.len()] })
     }
-
-    /// Write one scored unit's 评分明细 row (in input order).
-    pub fn add(&mut self, r: &UnitResult) -> Result<()> {
-        let k = r.rubric.min(self.rubrics.len() - 1);
-        detail_row(self.book.worksheet_from_index(1 + k)?, self.detail_rows[k], self.rubrics[k], r)?;
-        self.detail_rows[k] += 1;
-        Ok(())
+    findings_tail(ws, row, &f)?;
+    if super::charts::summary(&mut book, rubrics, results)? {
+        let last = book.worksheets_mut().len() - 1;
+        book.worksheet_from_index(last)?.set_active(true);
     }
-
-    /// Write 统计表 (every unit, 备注 last) and 问题清单 for the whole batch,
-    /// duplicates and roster checked; returns the xlsx bytes.
-    pub fn finish(mut self, results: &[UnitResult]) -> Result<Vec<u8>> {
-        let findings = 1 + self.rubrics.len();
-        attachment2_body(self.book.worksheet_from_index(0)?, &self.rubrics, results, &self.f)?;
-        let mut row = 1;
-        for r in results {
-            for x in &r.findings {
-                row = findings_rows(self.book.worksheet_from_index(findings)?, row, "", &r.file, x, &self.f)?;
-            }
-        }
-        findings_tail(self.book.worksheet_from_index(findings)?, row, &self.f)?;
-        crate::output::save_summary(&mut self.book)
-    }
+    crate::output::save_summary(&mut book)
 }
 
 /// Sheet 1 of the summary: attachment 2 with the first rubric's columns; rows
@@ -176,9 +140,7 @@ fn attachment2_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, heade
     for (c, col) in cols.iter().enumerate() {
         ws.write_with_format(3, c as u16, &col.header, &f.header)?;
     }
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    Paper::LANDSCAPE.rows(3, 3).apply(ws)?;
     Ok(())
 }
 
@@ -218,23 +180,54 @@ fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Format
     }
     headers.extend(info.categories.iter().filter(|c| is_base(c)).map(|c| c.name.clone()));
     headers.extend(["加分", "减分", "特别考核加分", "特别考核减分", "加分减分", "总分", "考核结果"].map(String::from));
-    ws.set_column_width(0, 28)?;
-    ws.set_column_width(1, 12)?;
-    ws.set_column_width(3, 28)?;
-    ws.set_column_width(7, 20)?;
-    ws.set_column_width(8, 20)?;
+    let rank_at = headers.len() as u16;
+    headers.push("总分排名".into());
+    headers.extend(info.categories.iter().filter(|c| is_base(c)).map(|c| format!("{}排名", c.name)));
+    ws.set_column_width(0, 24)?;
+    ws.set_column_width(1, 10)?;
+    ws.set_column_width(2, 10)?;
+    ws.set_column_width(3, 24)?;
+    ws.set_column_width(7, super::style::DIGEST_WIDTH)?;
+    ws.set_column_width(8, super::style::DIGEST_WIDTH)?;
+    ws.set_row_height(0, 45)?;
+    // Points and ranks: narrow columns, so a page holds about twenty of them.
+    for c in DETAIL_FIXED..headers.len() {
+        ws.set_column_width(c as u16, 6.5)?;
+    }
     for (c, h) in headers.iter().enumerate() {
         ws.write_with_format(0, c as u16, h, &f.header)?;
     }
+    ws.insert_note(0, rank_at, &rust_xlsxwriter::Note::new(RANK_RULE).set_author("kaohe"))?;
     ws.set_freeze_panes(1, 4)?;
+    // Too wide for one page: printed in page-wide column groups, each starting with the unit's county and name.
+    Paper { landscape: true, fit_width: false, repeat_rows: Some((0, 0)), repeat_columns: Some((2, 3)) }.apply(ws)?;
+    ws.set_print_scale(70);
     Ok(())
+}
+
+/// How ranks are counted, as the sheets say it.
+pub(crate) const RANK_RULE: &str = "排名为中国式排名：分数相同名次相同，下一名次紧接（1、2、2、3）；只排已评分的单位，分数高者在前。";
+
+/// Each unit's ranks in its detail sheet: 总分 first, then each base category
+/// (`None` for a unit not scored cleanly).
+fn detail_ranks(rubric: &LoadedRubric, results: &[&UnitResult]) -> Vec<Vec<Option<u32>>> {
+    let cats: Vec<&str> = rubric.info.categories.iter().filter(|c| is_base(c)).map(|c| c.name.as_str()).collect();
+    fn clean(r: &UnitResult) -> Option<&crate::runtime::Assessment> {
+        r.assessment.as_ref().filter(|_| r.ok())
+    }
+    let mut columns = vec![super::dense_ranks(&results.iter().map(|r| clean(r).map(|a| a.total)).collect::<Vec<_>>())];
+    for c in &cats {
+        let v: Vec<Option<f64>> = results.iter().map(|r| clean(r).and_then(|a| a.categories.iter().find(|x| x.name == *c)).map(|x| x.score)).collect();
+        columns.push(super::dense_ranks(&v));
+    }
+    (0..results.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect()
 }
 
 /// One scorecard's detail row, as scored: 评分情况 says whether the rubric
 /// scored it (a copy of a unit handed in twice is scored; 统计表 marks it 重复).
 /// Data cells are written without a per-cell format:
 /// the sheet has a row per unit and some 90 columns.
-fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResult) -> Result<()> {
+fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResult, ranks: &[Option<u32>], digest: &rust_xlsxwriter::Format) -> Result<()> {
     let info = &rubric.info;
     let cells = [
         r.file.as_str(),
@@ -248,8 +241,13 @@ fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResul
         r.input_sha256.as_deref().unwrap_or(""),
     ];
     for (c, v) in cells.iter().enumerate() {
-        ws.write_string(row, c as u16, *v)?;
+        match c {
+            // The path wraps in its column; the digests print whole, in two lines.
+            0 | 7 | 8 => ws.write_string_with_format(row, c as u16, *v, digest)?,
+            _ => ws.write_string(row, c as u16, *v)?,
+        };
     }
+    ws.set_row_height(row, 24)?;
     let Some(a) = &r.assessment else { return Ok(()) };
     for (k, v) in r.points.iter().enumerate() {
         if let Some(v) = v {
@@ -262,6 +260,11 @@ fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResul
         c += 1;
     }
     ws.write_string(row, c, &a.grade)?;
+    for (k, rank) in ranks.iter().enumerate() {
+        if let Some(n) = rank {
+            ws.write_number(row, c + 1 + k as u16, *n as f64)?;
+        }
+    }
     Ok(())
 }
 

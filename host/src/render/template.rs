@@ -20,7 +20,7 @@ use anyhow::Result;
 use kaohe_engine::fmt_points;
 use rust_xlsxwriter::{DataValidation, DataValidationRule, Formula, Workbook, Worksheet};
 
-use super::style::Form as Formats;
+use super::style::{Form as Formats, Paper};
 
 use crate::runtime::{LoadedRubric, RuleMode, Scoring, SubRule};
 use crate::workbook::{META_SHEET, cell_ref};
@@ -164,10 +164,8 @@ pub fn build(rubric: &LoadedRubric, unit: &Unit) -> Result<Vec<u8>> {
     }
     ws.merge_range(row + 1, 0, row + 1, 5, &footer, &f.label)?;
 
-    ws.set_repeat_rows(2, 2)?;
     ws.set_freeze_panes(3, 0)?;
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    Paper::PORTRAIT.rows(2, 2).apply(ws)?;
     ws.protect();
 
     let meta = book.add_worksheet();
@@ -206,6 +204,9 @@ fn sub_rule_row(ws: &mut Worksheet, row: u32, r: &SubRule, f: &Formats, value: O
     };
     ws.write_with_format(row, 2, what.as_str(), &f.text)?;
     ws.write_with_format(row, 3, rule.as_str(), &f.center)?;
+    // 分值 (14 wide) holds about 6 Chinese characters a line: the rule's wording wraps to several.
+    let lines = what.chars().count().div_ceil(30).max(rule.chars().count().div_ceil(6)).max(1);
+    ws.set_row_height(row, 15.0 * lines as f64 + 3.0)?;
     ws.write_blank(row, 5, &f.input)?;
     let msg = match r.mode {
         RuleMode::PerOccurrence => format!("请填写发生的{}数（整数），{rule}；未发生填0或留空", r.unit),
