@@ -33,6 +33,7 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
     for c in 4..headers.len() - 1 {
         ws.set_column_width(c as u16, 7.0)?;
     }
+    ws.set_column_width(12, 10)?;
     ws.set_column_width(headers.len() as u16 - 1, 40)?;
     ws.set_row_height(1, 30)?;
     ws.insert_note(1, 12, &rust_xlsxwriter::Note::new(format!("同一评分标准的城市之间按平均分排名。{}", super::summary::RANK_RULE)).set_author("kaohe"))?;
@@ -87,12 +88,13 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
             let t = &s.tally;
             let rank = ranks[line].map(|n| n as f64);
             line += 1;
-            for v in [t.units, t.scored, t.not_scored, t.duplicated, t.not_submitted].map(|n| Some(n as f64)).into_iter().chain([s.mean, s.min, s.max, rank]) {
-                write_value(ws, row, c, v.map(Value::Number), &f)?;
-                c += 1;
-            }
-            for n in &s.per_grade {
-                write_value(ws, row, c, Some(Value::Number(*n as f64)), &f)?;
+            // Counts and the rank as whole numbers, totals with two decimals.
+            let counts = [t.units, t.scored, t.not_scored, t.duplicated, t.not_submitted].map(|n| (Some(n as f64), true));
+            for (v, whole) in counts.into_iter().chain([(s.mean, false), (s.min, false), (s.max, false), (rank, true)]).chain(s.per_grade.iter().map(|n| (Some(*n as f64), true))) {
+                match (v, whole) {
+                    (Some(v), true) => ws.write_number_with_format(row, c, v, &f.count).map(|_| ())?,
+                    (v, _) => write_value(ws, row, c, v.map(Value::Number), &f)?,
+                }
                 c += 1;
             }
             let notes: Vec<String> = if g == 0 { city.problems.iter().map(|p| p.message.clone()).collect() } else { vec![] };

@@ -21,6 +21,8 @@ pub(crate) struct Report {
     pub(crate) text: Format,
     /// Points, two decimals.
     pub(crate) number: Format,
+    /// Counts and ranks: whole numbers.
+    pub(crate) count: Format,
     /// Left-aligned wrapped text (说明, 备注).
     pub(crate) note: Format,
 }
@@ -34,6 +36,7 @@ impl Report {
             header: cell.clone().set_bold().set_align(FormatAlign::Center).set_text_wrap(),
             text: cell.clone().set_align(FormatAlign::Center).set_text_wrap(),
             number: cell.clone().set_align(FormatAlign::Center).set_num_format("0.00"),
+            count: cell.clone().set_align(FormatAlign::Center).set_num_format("0"),
             note: cell.set_text_wrap().set_align(FormatAlign::Left),
         }
     }
