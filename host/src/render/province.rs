@@ -90,7 +90,11 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
             line += 1;
             // Counts and the rank as whole numbers, totals with two decimals.
             let counts = [t.units, t.scored, t.not_scored, t.duplicated, t.not_submitted].map(|n| (Some(n as f64), true));
-            for (v, whole) in counts.into_iter().chain([(s.mean, false), (s.min, false), (s.max, false), (rank, true)]).chain(s.per_grade.iter().map(|n| (Some(*n as f64), true))) {
+            for (v, whole) in counts
+                .into_iter()
+                .chain([(s.mean, false), (s.min, false), (s.max, false), (rank, true)])
+                .chain(s.per_grade.iter().map(|n| (Some(*n as f64), true)))
+            {
                 match (v, whole) {
                     (Some(v), true) => ws.write_number_with_format(row, c, v, &f.count).map(|_| ())?,
                     (v, _) => write_value(ws, row, c, v.map(Value::Number), &f)?,
