@@ -47,11 +47,14 @@ pub const EMPTY_SLOT: [u8; SLOT] = {
     s
 };
 
-const MAGIC: &[u8; 4] = b"KHR1";
+/// Version 2: fixed-width fields (u32 counts, f64 numbers, each text an
+/// offset and length into a string area after the records), so decoding is a
+/// run of plain reads, with no variable-length numbers to take apart.
+const MAGIC: &[u8; 4] = b"KHR2";
 
 /// The rubric as bytes (deterministic: the same rubric, the same bytes).
 pub fn encode(r: &Rubric) -> Vec<u8> {
-    let mut w = W(MAGIC.to_vec());
+    let mut w = W { body: Vec::new(), strings: Vec::new() };
     w.s(&r.id);
     w.s(&r.version);
     w.s(&r.title);
@@ -112,7 +115,11 @@ pub fn encode(r: &Rubric) -> Vec<u8> {
     for n in &r.report.notes {
         w.s(n);
     }
-    w.0
+    let mut out = MAGIC.to_vec();
+    out.extend((w.body.len() as u32).to_le_bytes());
+    out.extend(w.body);
+    out.extend(w.strings);
+    out
 }
 
 fn part(p: Part) -> u8 {
@@ -125,26 +132,20 @@ fn part(p: Part) -> u8 {
     }
 }
 
-struct W(Vec<u8>);
+struct W {
+    body: Vec<u8>,
+    strings: Vec<u8>,
+}
 
 impl W {
     fn u8(&mut self, b: u8) {
-        self.0.push(b);
+        self.body.push(b);
     }
-    /// An unsigned LEB128 number.
-    fn n(&mut self, mut v: u64) {
-        loop {
-            let b = (v & 0x7F) as u8;
-            v >>= 7;
-            if v == 0 {
-                self.0.push(b);
-                return;
-            }
-            self.0.push(b | 0x80);
-        }
+    fn n(&mut self, v: u64) {
+        self.body.extend((v as u32).to_le_bytes());
     }
     fn f(&mut self, v: f64) {
-        self.0.extend(v.to_le_bytes());
+        self.body.extend(v.to_le_bytes());
     }
     fn of(&mut self, v: Option<f64>) {
         match v {
@@ -156,8 +157,9 @@ impl W {
         }
     }
     fn s(&mut self, s: &str) {
+        self.n(self.strings.len() as u64);
         self.n(s.len() as u64);
-        self.0.extend(s.as_bytes());
+        self.strings.extend(s.as_bytes());
     }
 }
 
@@ -173,10 +175,12 @@ pub fn decode_slot(bytes: &'static [u8]) -> Result<Rubric, String> {
 }
 
 fn decode_with(bytes: &'static [u8], trusted: bool) -> Result<Rubric, String> {
-    let mut r = R { b: bytes, at: 0, trusted };
-    if r.take(4)? != MAGIC {
-        return Err("not kaohe rubric data (KHR1)".into());
+    if bytes.get(..4) != Some(MAGIC) {
+        return Err("not kaohe rubric data (KHR2)".into());
     }
+    let body_len = bytes.get(4..8).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize).ok_or("rubric data cut short")?;
+    let body = bytes.get(8..8 + body_len).ok_or("rubric data cut short")?;
+    let mut r = R { b: body, strings: &bytes[8 + body_len..], at: 0, trusted };
     let (id, version, title, issuer, region) = (r.s()?, r.s()?, r.s()?, r.s()?, r.s()?);
     let level = match r.u8()? {
         0 => Level::CountyCenter,
@@ -231,40 +235,32 @@ fn part_of(v: u8) -> Result<Part, String> {
 
 struct R {
     b: &'static [u8],
+    strings: &'static [u8],
     at: usize,
     trusted: bool,
 }
 
 impl R {
-    fn take(&mut self, n: usize) -> Result<&'static [u8], String> {
-        let end = self.at.checked_add(n).filter(|e| *e <= self.b.len()).ok_or("rubric data cut short")?;
-        let out = &self.b[self.at..end];
-        self.at = end;
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        let out = self.b.get(self.at..self.at + N).and_then(|s| s.try_into().ok()).ok_or("rubric data cut short")?;
+        self.at += N;
         Ok(out)
     }
     fn u8(&mut self) -> Result<u8, String> {
-        Ok(self.take(1)?[0])
+        Ok(self.take::<1>()?[0])
     }
     fn n(&mut self) -> Result<u64, String> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.u8()?;
-            v |= ((b & 0x7F) as u64) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err("rubric data: number too long".into())
+        Ok(u32::from_le_bytes(self.take()?) as u64)
     }
     fn f(&mut self) -> Result<f64, String> {
-        Ok(f64::from_le_bytes(self.take(8)?.try_into().map_err(|_| "cut short")?))
+        Ok(f64::from_le_bytes(self.take()?))
     }
     fn of(&mut self) -> Result<Option<f64>, String> {
         Ok(if self.u8()? == 1 { Some(self.f()?) } else { None })
     }
     fn s(&mut self) -> Result<Text, String> {
-        let n = self.n()? as usize;
-        let bytes = self.take(n)?;
+        let (at, n) = (self.n()? as usize, self.n()? as usize);
+        let bytes = self.strings.get(at..at.checked_add(n).ok_or("rubric data: bad text")?).ok_or("rubric data: text out of bounds")?;
         if self.trusted {
             // SAFETY: `trusted` data is the slot of a component `rubric build` wrote, whose texts
             // are `encode`'s copies of `&str`s (valid UTF-8 by construction). Validating 12 KB of
