@@ -90,8 +90,17 @@ fn every_workbook_prints_cleanly() {
     kaohe(&["compare", "--rubric", "changzhi-2023", "--rubric", "changzhi-2024-example", &s(&samples().join("长治市")), "-o", &s(&d("compare.xlsx"))]);
     kaohe(&["province", &s(&samples().join("province/province.toml")), "-o", &s(&d("province.xlsx"))]);
     kaohe(&["rubric", "export", "changzhi-2023", "-o", &s(&d("authoring.xlsx"))]);
+    // A unit whose name wraps onto several lines in every table it appears in.
+    let long = d("long");
+    std::fs::create_dir(&long).unwrap();
+    let name = "长治市潞州区退役军人服务中心（潞州区退役军人事务局综合服务大厅二楼东侧窗口）";
+    kaohe(&["template", "--center", name, "--county", "潞州区（含高新技术产业开发区）", "-o", &s(&long.join("a.xlsx"))]);
+    std::fs::copy(samples().join("长治市/沁县.xlsx"), long.join("沁县.xlsx")).unwrap();
+    kaohe(&["score", &s(&long), "-o", &s(&d("long-names.xlsx"))]);
+    kaohe(&["compare", "--rubric", "changzhi-2023", "--rubric", "changzhi-2024-example", &s(&long), "-o", &s(&d("long-compare.xlsx"))]);
     // (workbook, most pages it may print on, charts it must have)
-    let books = [("template", 3, 0), ("summary", 12, 2), ("compare", 8, 1), ("province", 10, 2), ("authoring", 10, 0)];
+    let books =
+        [("template", 3, 0), ("summary", 12, 2), ("compare", 8, 1), ("province", 10, 2), ("authoring", 10, 0), ("long-names", 12, 2), ("long-compare", 6, 1)];
 
     // From the xlsx: every sheet has A4, a footer with the page numbers, and (where set) its fit to width.
     for (name, _, charts) in books {

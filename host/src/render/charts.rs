@@ -64,6 +64,10 @@ pub(crate) fn summary(book: &mut Workbook, rubrics: &[&LoadedRubric], results: &
             let at = head + 1 + i as u32;
             ws.write_with_format(at, 0, r.county.as_str(), &f.text)?;
             ws.write_with_format(at, 1, r.center.as_str(), &f.text)?;
+            let lines = super::lines(&r.center, 24).max(super::lines(&r.county, 10));
+            if lines > 1 {
+                ws.set_row_height(at, 15.0 * lines as f64 + 2.0)?;
+            }
             ws.write_number_with_format(at, 2, total(r), &f.number)?;
             let grade = r.assessment.as_ref().map(|a| a.grade.as_str()).unwrap_or("");
             for (g, label) in grades.iter().enumerate() {
@@ -131,6 +135,10 @@ pub(crate) fn compare(book: &mut Workbook, a: &LoadedRubric, b: &LoadedRubric, p
         let r = i as u32 + 1;
         ws.write_with_format(r, 0, p.a.county.as_str(), &f.text)?;
         ws.write_with_format(r, 1, p.a.center.as_str(), &f.text)?;
+        let lines = super::lines(&p.a.center, 24).max(super::lines(&p.a.county, 10));
+        if lines > 1 {
+            ws.set_row_height(r, 15.0 * lines as f64 + 2.0)?;
+        }
         ws.write_number_with_format(r, 2, *x, &f.number)?;
         ws.write_number_with_format(r, 3, *y, &f.number)?;
     }

@@ -46,9 +46,13 @@ pub(crate) fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, file:
         }
         ws.write_with_format(row, 6, &x.message, &f.note)?;
         // The 说明 column wraps at about 34 Chinese characters: make room for every line.
-        // Every wrapped cell gets room for all its lines: 文件 (30 wide), 说明 (70), 详情 (30),
+        // Every wrapped cell gets room for all its lines: 文件 (30 wide), 说明 (70), 范围 (12), 详情 (30),
         // counted in display columns (a Chinese character takes two).
-        let lines = [(file, 28), (x.message.as_str(), 68), (x.detail.as_deref().unwrap_or(""), 28)].iter().map(|(t, w)| super::lines(t, *w)).max().unwrap_or(1);
+        let lines = [(file, 28), (x.message.as_str(), 68), (scope, 10), (x.detail.as_deref().unwrap_or(""), 28)]
+            .iter()
+            .map(|(t, w)| super::lines(t, *w))
+            .max()
+            .unwrap_or(1);
         if lines > 1 {
             ws.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
         }

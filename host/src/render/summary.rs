@@ -69,8 +69,9 @@ pub fn build(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header)
         let mine: Vec<&UnitResult> = results.iter().filter(|r| r.rubric.min(rubrics.len() - 1) == k).collect();
         let ranks = detail_ranks(rubric, &mine);
         let digest = super::style::digest();
+        let name = rust_xlsxwriter::Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
         for (row, (r, ranks)) in mine.iter().zip(&ranks).enumerate() {
-            detail_row(ws, row as u32 + 1, rubric, r, ranks, &digest)?;
+            detail_row(ws, row as u32 + 1, rubric, r, ranks, &digest, &name)?;
         }
     }
     let ws = book.add_worksheet_with_constant_memory()?;
@@ -122,12 +123,7 @@ fn attachment2_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, heade
     let cols = &info.report_columns;
     let last = last_column(rubric);
     for (c, col) in cols.iter().enumerate() {
-        let width = match col.source {
-            ColumnSource::Center => 30.0,
-            ColumnSource::County => 12.0,
-            _ => 10.0,
-        };
-        ws.set_column_width(c as u16, width)?;
+        ws.set_column_width(c as u16, column_width(&col.source))?;
     }
     ws.write_with_format(0, 0, "附件2", &f.line)?;
     ws.set_row_height(1, 32)?;
@@ -145,10 +141,28 @@ fn attachment2_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, heade
 }
 
 fn attachment2_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResult, f: &Formats) -> Result<()> {
+    let mut lines = 1;
     for (c, col) in rubric.info.report_columns.iter().enumerate() {
-        write_value(ws, row, c as u16, column_value(&col.source, r), f)?;
+        let v = column_value(&col.source, r);
+        if let Some(Value::Text(t)) = &v {
+            lines = lines.max(super::lines(t, column_width(&col.source) as usize - 2));
+        }
+        write_value(ws, row, c as u16, v, f)?;
+    }
+    // A long unit name wraps in its cell: the row holds every line.
+    if lines > 1 {
+        ws.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
     }
     Ok(())
+}
+
+/// The width of a 统计表 column.
+fn column_width(source: &ColumnSource) -> f64 {
+    match source {
+        ColumnSource::Center => 30.0,
+        ColumnSource::County => 12.0,
+        _ => 10.0,
+    }
 }
 
 /// The 备注 row: the rubric's notes, the units not cleanly scored, and each rubric used with its unit count.
@@ -227,7 +241,15 @@ fn detail_ranks(rubric: &LoadedRubric, results: &[&UnitResult]) -> Vec<Vec<Optio
 /// scored it (a copy of a unit handed in twice is scored; 统计表 marks it 重复).
 /// Data cells are written without a per-cell format:
 /// the sheet has a row per unit and some 90 columns.
-fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResult, ranks: &[Option<u32>], digest: &rust_xlsxwriter::Format) -> Result<()> {
+fn detail_row(
+    ws: &mut Worksheet,
+    row: u32,
+    rubric: &LoadedRubric,
+    r: &UnitResult,
+    ranks: &[Option<u32>],
+    digest: &rust_xlsxwriter::Format,
+    name: &rust_xlsxwriter::Format,
+) -> Result<()> {
     let info = &rubric.info;
     let cells = [
         r.file.as_str(),
@@ -244,10 +266,13 @@ fn detail_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResul
         match c {
             // The path wraps in its column; the digests print whole, in two lines.
             0 | 7 | 8 => ws.write_string_with_format(row, c as u16, *v, digest)?,
+            2 | 3 => ws.write_string_with_format(row, c as u16, *v, name)?,
             _ => ws.write_string(row, c as u16, *v)?,
         };
     }
-    ws.set_row_height(row, 24)?;
+    // Two lines for the digests; more when the county or the unit's name wraps (10 and 24 wide).
+    let lines = super::lines(&r.county, 9).max(super::lines(&r.center, 22));
+    ws.set_row_height(row, 24f64.max(15.0 * lines as f64 + 2.0))?;
     let Some(a) = &r.assessment else { return Ok(()) };
     for (k, v) in r.points.iter().enumerate() {
         if let Some(v) = v {
