@@ -35,9 +35,14 @@ fn chart(kind: ChartType, title: &str, y: &str) -> Chart {
     c
 }
 
+/// Most units a chart of each unit's total shows: past that (a province's
+/// stations) the bars are unreadable and the table behind them large, and the
+/// chart of units per grade says it.
+const MAX_BARS: usize = 200;
+
 /// The summary's 图表: per rubric with scored units, each unit's 总分 (highest
-/// first, coloured by 考核结果) and the number of units per grade. Returns
-/// whether the sheet was written.
+/// first, coloured by 考核结果; up to [`MAX_BARS`] units) and the number of units
+/// per grade. Returns whether the sheet was written.
 pub(crate) fn summary(book: &mut Workbook, rubrics: &[&LoadedRubric], results: &[UnitResult]) -> Result<bool> {
     let f = Formats::new();
     let blocks: Vec<(usize, Vec<&UnitResult>)> = (0..rubrics.len())
@@ -56,42 +61,48 @@ pub(crate) fn summary(book: &mut Workbook, rubrics: &[&LoadedRubric], results: &
         let grades: Vec<&str> = info.bands.iter().map(|b| b.label.as_str()).collect();
         ws.write_with_format(row, 0, format!("{}（{} {}）", info.title, info.id, info.version).as_str(), &f.line)?;
         let head = row + 1;
-        ws.set_row_height(head, 20)?;
-        for (c, h) in ["县(市、区)", "服务(中心)站名称", "总分"].iter().chain(grades.iter()).enumerate() {
-            ws.write_with_format(head, c as u16, *h, &f.header)?;
-        }
-        for (i, r) in units.iter().enumerate() {
-            let at = head + 1 + i as u32;
-            ws.write_with_format(at, 0, r.county.as_str(), &f.text)?;
-            ws.write_with_format(at, 1, r.center.as_str(), &f.text)?;
-            let lines = super::lines(&r.center, 24).max(super::lines(&r.county, 10));
-            if lines > 1 {
-                ws.set_row_height(at, 15.0 * lines as f64 + 2.0)?;
+        let counts_at = if units.len() <= MAX_BARS {
+            ws.set_row_height(head, 20)?;
+            for (c, h) in ["县(市、区)", "服务(中心)站名称", "总分"].iter().chain(grades.iter()).enumerate() {
+                ws.write_with_format(head, c as u16, *h, &f.header)?;
             }
-            ws.write_number_with_format(at, 2, total(r), &f.number)?;
-            let grade = r.assessment.as_ref().map(|a| a.grade.as_str()).unwrap_or("");
-            for (g, label) in grades.iter().enumerate() {
-                match *label == grade {
-                    true => ws.write_number_with_format(at, 3 + g as u16, total(r), &f.number)?,
-                    false => ws.write_blank(at, 3 + g as u16, &f.text)?,
-                };
+            for (i, r) in units.iter().enumerate() {
+                let at = head + 1 + i as u32;
+                ws.write_with_format(at, 0, r.county.as_str(), &f.text)?;
+                ws.write_with_format(at, 1, r.center.as_str(), &f.text)?;
+                let lines = super::lines(&r.center, 24).max(super::lines(&r.county, 10));
+                if lines > 1 {
+                    ws.set_row_height(at, 15.0 * lines as f64 + 2.0)?;
+                }
+                ws.write_number_with_format(at, 2, total(r), &f.number)?;
+                let grade = r.assessment.as_ref().map(|a| a.grade.as_str()).unwrap_or("");
+                for (g, label) in grades.iter().enumerate() {
+                    match *label == grade {
+                        true => ws.write_number_with_format(at, 3 + g as u16, total(r), &f.number)?,
+                        false => ws.write_blank(at, 3 + g as u16, &f.text)?,
+                    };
+                }
             }
-        }
-        let last = head + units.len() as u32;
-        let mut c = chart(ChartType::ColumnStacked, "各单位总分（按考核结果着色）", "总分");
-        for g in 0..grades.len() {
-            let col = 3 + g as u16;
-            c.add_series()
-                .set_name((SHEET, head, col))
-                .set_categories((SHEET, head + 1, 1, last, 1))
-                .set_values((SHEET, head + 1, col, last, col))
-                .set_format(rust_xlsxwriter::ChartFormat::new().set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(COLOURS[g % COLOURS.len()])))
-                .set_gap(60);
-        }
-        ws.insert_chart(head, 4 + grades.len() as u16, &c)?;
-
+            let last = head + units.len() as u32;
+            let mut c = chart(ChartType::ColumnStacked, "各单位总分（按考核结果着色）", "总分");
+            for g in 0..grades.len() {
+                let col = 3 + g as u16;
+                c.add_series()
+                    .set_name((SHEET, head, col))
+                    .set_categories((SHEET, head + 1, 1, last, 1))
+                    .set_values((SHEET, head + 1, col, last, col))
+                    .set_format(
+                        rust_xlsxwriter::ChartFormat::new().set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(COLOURS[g % COLOURS.len()])),
+                    )
+                    .set_gap(60);
+            }
+            ws.insert_chart(head, 4 + grades.len() as u16, &c)?;
+            last + 2
+        } else {
+            ws.write_with_format(head, 0, format!("共 {} 个单位，超过 {MAX_BARS} 个，不逐一绘出各单位总分", units.len()).as_str(), &f.line)?;
+            head + 2
+        };
         // Units per grade, under the first chart.
-        let counts_at = last + 2;
         ws.write_with_format(counts_at, 0, "考核结果", &f.header)?;
         ws.write_with_format(counts_at, 1, "单位数", &f.header)?;
         for (g, label) in grades.iter().enumerate() {
@@ -110,7 +121,8 @@ pub(crate) fn summary(book: &mut Workbook, rubrics: &[&LoadedRubric], results: &
             .collect();
         c.add_series().set_name("单位数").set_categories((SHEET, counts_at + 1, 0, end, 0)).set_values((SHEET, counts_at + 1, 1, end, 1)).set_points(&points);
         c.legend().set_hidden();
-        ws.insert_chart(head + 20, 4 + grades.len() as u16, &c)?;
+        let at = if units.len() <= MAX_BARS { head + 20 } else { head };
+        ws.insert_chart(at, 4 + grades.len() as u16, &c)?;
         row = end.max(head + 40) + 2;
     }
     Ok(true)

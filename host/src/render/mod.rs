@@ -56,10 +56,11 @@ pub(crate) fn sheet_name(s: &str) -> String {
 /// assert_eq!(dense_ranks(&[Some(90.0), Some(95.0), None, Some(90.0), Some(80.0)]), [Some(2), Some(1), None, Some(2), Some(3)]);
 /// ```
 pub(crate) fn dense_ranks(values: &[Option<f64>]) -> Vec<Option<u32>> {
+    // Distinct values, highest first; a value's rank is its place there (found by binary search: batches are large).
     let mut distinct: Vec<f64> = values.iter().flatten().copied().collect();
     distinct.sort_by(|a, b| b.total_cmp(a));
     distinct.dedup();
-    values.iter().map(|v| v.map(|v| distinct.iter().position(|d| *d == v).map_or(0, |p| p as u32 + 1))).collect()
+    values.iter().map(|v| v.map(|v| distinct.binary_search_by(|d| v.total_cmp(d)).map_or(0, |p| p as u32 + 1))).collect()
 }
 
 /// How many lines `text` wraps to in a cell `width` display columns wide
