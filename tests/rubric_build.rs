@@ -328,3 +328,14 @@ fn county_township_and_village_stations_go_into_one_summary() {
     assert!(villages.iter().all(|c| text.iter().any(|t| t == c)), "{villages:?}");
     assert!(text.iter().any(|t| t.contains("village-example 0.1.0")), "{text:?}");
 }
+
+#[test]
+fn a_scorecard_handed_to_rubric_build_is_told_apart_from_an_authoring_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.wasm");
+    let card = root().join("samples/长治市/沁县.xlsx");
+    let o = kaohe(&["rubric", "build", card.to_str().unwrap(), "-o", out.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("这不是评分标准编辑表") && stderr(&o).contains("1 problem; no component written"), "{}", stderr(&o));
+    assert!(!out.exists());
+}

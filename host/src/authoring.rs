@@ -205,6 +205,12 @@ impl<'a> Grid<'a> {
 /// Read an authoring workbook's sheets into a rubric; every problem at once.
 pub fn read(sheets: &[RawSheet]) -> Result<Rubric, Vec<Problem>> {
     let mut problems = Vec::new();
+    if !sheets.iter().any(|s| ["基本信息", "考核档次", "统计表"].contains(&s.name.trim())) {
+        return Err(vec![Problem {
+            place: String::new(),
+            message: "这不是评分标准编辑表（没有“基本信息”“考核档次”“统计表”工作表）；请用 kaohe rubric export 导出一份编辑表，修改后再生成".into(),
+        }]);
+    }
     let sheet = |name: &str, problems: &mut Vec<Problem>| {
         let s = sheets.iter().find(|s| s.name.trim() == name);
         if s.is_none() {

@@ -369,7 +369,8 @@ fn build_rubric(ctx: &Ctx, source: &Path, output: &Path, force: bool) -> Result<
             for p in &problems {
                 eprintln!("error: {}: {p}", source.display());
             }
-            eprintln!("{} problems; no component written", problems.len());
+            let n = problems.len();
+            eprintln!("{n} problem{}; no component written", if n == 1 { "" } else { "s" });
             return Ok(Outcome::SomeErrors);
         }
     };
