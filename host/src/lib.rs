@@ -11,7 +11,10 @@
 //!   the JSON shapes (`Serialize` types), the CLI's tables;
 //! - [`output`]: where outputs may go (never over an input or a clerk's edits), atomic writes;
 //! - [`units`]: the batch as a whole: the same unit twice, the roster of units expected;
-//! - [`compare`]: two rubric versions side by side; [`province`]: a province's cities, each with its own rubric.
+//! - [`compare`]: two rubric versions side by side; [`province`]: a province's cities, each with its own rubric;
+//! - [`batch`]: the one ordered executor every batch runs on;
+//! - [`authoring`], [`rubric_build`]: the rubric authoring workbook read back, and a component built from data;
+//! - [`wording`]: how a rule reads in Chinese, in findings and workbooks alike.
 
 pub mod authoring;
 pub mod batch;

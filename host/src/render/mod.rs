@@ -5,7 +5,7 @@
 //! | output | module |
 //! |---|---|
 //! | the summary workbook: 统计表 (attachment 2), 评分明细 | [`summary`] |
-//! | 问题清单 (every finding), in every report workbook | [`findings`] |
+//! | 问题清单 (every finding), in every report workbook | `findings` |
 //! | the blank scorecard | [`template`] |
 //! | the rubric authoring workbook | [`authoring`] |
 //! | the comparison workbook | [`compare`] |
