@@ -9,8 +9,6 @@
 
 use std::path::PathBuf;
 
-use sha2::{Digest, Sha256};
-
 /// Built-in rubrics, by folder under `rubrics/` (the folder name is the id).
 /// The first is the default rubric: the one place it is named.
 const BUILTIN: &[&str] = &["changzhi-2023", "changzhi-2024-example", "township-example"];
@@ -31,12 +29,7 @@ fn main() {
     );
     for id in BUILTIN {
         let source = root.join("rubrics").join(id).join("rubric.toml");
-        println!("cargo::rerun-if-changed={}", source.display());
-        let text = std::fs::read_to_string(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
-        let rubric: kaohe_engine::Rubric = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
-        let sha = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>();
-        let bytes = kaohe_engine::codec::component(&evaluator_bytes, &rubric, &sha, env!("CARGO_PKG_VERSION"))
-            .unwrap_or_else(|errs| panic!("{} is not a valid rubric:\n  {}", source.display(), errs.join("\n  ")));
+        let (rubric, bytes) = kaohe_engine::build::component_from_file(&evaluator_bytes, &source, env!("CARGO_PKG_VERSION"));
         assert_eq!(rubric.id, *id, "{}: the id must be the folder's name", source.display());
         let file = format!("rubric_{}.wasm", id.replace('-', "_"));
         std::fs::write(out.join(&file), bytes).unwrap();

@@ -112,7 +112,8 @@ fn the_component_cannot_read_files_or_the_environment() {
 #[test]
 fn inconsistent_results_are_refused() {
     let (_rt, r) = load(limits());
-    for (mode, says) in [(6.0, "总分不等于"), (7.0, "未描述的序号 999"), (8.0, "非数字"), (9.0, "超出该项分值")] {
+    for (mode, says) in [(6.0, "总分不等于"), (7.0, "返回了 3 个得分，评分标准描述了 2 个"), (8.0, "非数字"), (9.0, "超出该项分值")]
+    {
         let bad = misbehave(&r, mode);
         assert_eq!(bad.findings[0].code, "rubric-inconsistent", "mode {mode}");
         assert!(message(&bad).contains(says) && message(&bad).contains("hostile-test"), "mode {mode}: {}", message(&bad));

@@ -1,6 +1,7 @@
-//! The build step every rubric crate shares: read `rubric.toml`, validate it,
-//! and write its compiled form to `OUT_DIR/rubric.rs`. A rubric crate's
-//! `build.rs` is one line:
+//! Build steps: [`component_from_file`] makes a rubric component from a
+//! `rubric.toml` and the evaluator (what kaohe's build does for its built-ins
+//! and its tests for a 1.0 build); [`rubric_crate`] is the step of a rubric
+//! crate compiled to Rust values, whose `build.rs` is one line:
 //!
 //! ```ignore
 //! fn main() { kaohe_engine::build::rubric_crate() }
@@ -9,6 +10,21 @@
 use std::path::PathBuf;
 
 use crate::Rubric;
+
+/// The component `kaohe rubric build` makes of the rubric in `source` (a
+/// `rubric.toml`) with `evaluator`, from a build script: reruns when `source`
+/// changes, and fails the build on a rubric that does not validate. The
+/// component records the file's SHA-256 and `builder` (the builder's version).
+pub fn component_from_file(evaluator: &[u8], source: &std::path::Path, builder: &str) -> (Rubric, Vec<u8>) {
+    use sha2::{Digest, Sha256};
+    println!("cargo::rerun-if-changed={}", source.display());
+    let text = std::fs::read_to_string(source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+    let rubric: Rubric = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+    let sha = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let bytes = crate::codec::component(evaluator, &rubric, &sha, builder)
+        .unwrap_or_else(|errs| panic!("{} is not a valid rubric:\n  {}", source.display(), errs.join("\n  ")));
+    (rubric, bytes)
+}
 
 /// Run from a rubric crate's `build.rs`. A rubric that does not validate fails the build.
 pub fn rubric_crate() {

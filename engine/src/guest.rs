@@ -1,18 +1,29 @@
 //! The WIT guest glue: converts between the engine's types and the
 //! `kaohe:rubric` interface. Used through [`rubric_component!`](crate::rubric_component).
 
-use crate::{ColumnSource, Level, Part, Rubric, RuleMode, Scoring};
+use crate::{ColumnSource, FindingCode, Given, Level, Part, Rubric, RuleMode, Scoring};
 
-wit_bindgen::generate!({
-    world: "rubric",
-    path: "../wit",
-    pub_export_macro: true,
-    export_macro_name: "export_rubric_component",
-    default_bindings_module: "kaohe_engine::guest",
-});
+/// Bindings of `kaohe:rubric@1.1.0` (`wit/rubric.wit`). The 1.0 interface is
+/// frozen in `wit/1.0`; kaohe's tests build a 1.0 component from these same
+/// `types`, which 1.1 did not change.
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        world: "rubric",
+        path: "../wit",
+        pub_export_macro: true,
+        export_macro_name: "export_rubric_component",
+        default_bindings_module: "kaohe_engine::guest::bindings",
+    });
+}
 
-pub use exports::kaohe::rubric::scorer::Guest;
-use kaohe::rubric::types as wit;
+#[doc(hidden)]
+pub use bindings::export_rubric_component;
+pub use bindings::exports::kaohe::rubric::scorer::Guest;
+pub use bindings::kaohe::rubric::indexed as wit_indexed;
+/// The `kaohe:rubric` types (the same in 1.0 and 1.1).
+pub use bindings::kaohe::rubric::types;
+use bindings::kaohe::rubric::types as wit;
 
 /// Turn a rubric (an expression building it, generated at build time) into a component.
 ///
@@ -40,9 +51,32 @@ macro_rules! rubric_component {
             fn score(entries: Vec<$crate::guest::Entry>) -> Result<$crate::guest::Assessment, Vec<$crate::guest::Finding>> {
                 $crate::guest::score(kaohe_rubric(), entries)
             }
+            fn score_indexed(
+                entries: $crate::guest::wit_indexed::Entries,
+                trace: bool,
+            ) -> Result<$crate::guest::wit_indexed::Scores, Vec<$crate::guest::wit_indexed::Finding>> {
+                $crate::guest::score_indexed(kaohe_rubric(), entries, trace)
+            }
         }
-
         $crate::guest::export_rubric_component!(KaoheRubricComponent);
+    };
+}
+
+/// The slot `kaohe rubric build` fills with a rubric's data (see
+/// [`crate::codec`]), and `kaohe_slot_rubric()` decoding it: what
+/// `engine/evaluator` is, with [`rubric_component!`].
+#[macro_export]
+macro_rules! rubric_slot {
+    () => {
+        /// The slot `kaohe rubric build` fills. Read through `black_box` so the
+        /// compiler never treats its (empty) initial contents as known.
+        #[used]
+        static KAOHE_RUBRIC_SLOT: [u8; $crate::codec::SLOT] = $crate::codec::EMPTY_SLOT;
+
+        fn kaohe_slot_rubric() -> $crate::Rubric {
+            let slot = ::std::hint::black_box(&KAOHE_RUBRIC_SLOT);
+            $crate::codec::slot_contents(slot).and_then($crate::codec::decode_slot).unwrap_or_else(|e| panic!("{e}"))
+        }
     };
 }
 
@@ -165,5 +199,60 @@ pub fn score(r: &Rubric, entries: Vec<Entry>) -> Result<Assessment, Vec<Finding>
             trace: a.trace.into_iter().map(|t| wit::TraceStep { rule: t.rule, text: t.text, points: t.points }).collect(),
         }),
         Err(fs) => Err(fs.into_iter().map(|f| wit::Finding { item: f.item, message: f.message, allowed: f.allowed }).collect()),
+    }
+}
+
+/// Score one unit from entries by position (`score-indexed`, 1.1).
+pub fn score_indexed(r: &Rubric, entries: wit_indexed::Entries, trace: bool) -> Result<wit_indexed::Scores, Vec<wit_indexed::Finding>> {
+    use wit_indexed::EntryKind;
+    let malformed =
+        |message: String| vec![wit_indexed::Finding { item: String::new(), code: wit_indexed::FindingCode::Malformed, message, allowed: String::new() }];
+    let items = r.items().count();
+    if entries.kinds.len() != items || entries.values.len() != r.point_count() {
+        let (kinds, values) = (entries.kinds.len(), entries.values.len());
+        return Err(malformed(format!("输入有 {kinds} 项、{values} 个得分位置，评分标准有 {items} 项、{} 个", r.point_count())));
+    }
+    let mut given = Vec::with_capacity(entries.kinds.len());
+    let mut at = 0;
+    for (item, kind) in r.items().zip(&entries.kinds) {
+        let subs = item.item.rules.len();
+        given.push(match kind {
+            EntryKind::Blank => Given::Blank,
+            EntryKind::Points => match entries.values[at] {
+                Some(v) => Given::Points(v),
+                None => return Err(malformed(format!("序号 {} 标为填写了得分，但没有得分", item.item.id))),
+            },
+            EntryKind::Counts => Given::Counts(&entries.values[at + 1..at + 1 + subs]),
+        });
+        at += 1 + subs;
+    }
+    match r.score_indexed(&given, trace) {
+        Ok(s) => Ok(wit_indexed::Scores {
+            points: s.points,
+            categories: s.categories,
+            bonus: s.bonus,
+            deduction: s.deduction,
+            special: s.special,
+            special_deduction: s.special_deduction,
+            adjustment: s.adjustment,
+            total: s.total,
+            band: s.band as u32,
+            trace: s.trace.into_iter().map(|t| wit::TraceStep { rule: t.rule, text: t.text, points: t.points }).collect(),
+        }),
+        Err(fs) => Err(fs
+            .into_iter()
+            .map(|f| wit_indexed::Finding {
+                item: f.item,
+                code: match f.code {
+                    FindingCode::MissingScore => wit_indexed::FindingCode::MissingScore,
+                    FindingCode::OutOfRange => wit_indexed::FindingCode::OutOfRange,
+                    FindingCode::UnknownItem => wit_indexed::FindingCode::UnknownItem,
+                    FindingCode::Duplicate => wit_indexed::FindingCode::Duplicate,
+                    FindingCode::Malformed => wit_indexed::FindingCode::Malformed,
+                },
+                message: f.message,
+                allowed: f.allowed,
+            })
+            .collect()),
     }
 }

@@ -17,7 +17,7 @@ mod eval;
 mod model;
 pub mod wording;
 
-pub use eval::{Assessment, CategoryScore, Entry, EntryValue, Finding, ItemScore, TraceStep, fmt_points, tidy};
+pub use eval::{Assessment, CategoryScore, Entry, EntryValue, Finding, FindingCode, Given, ItemScore, Scores, TraceStep, fmt_points, tidy};
 pub use model::{Band, Category, Column, ColumnSource, Item, ItemRef, Level, LevelOption, Part, Report, Rubric, RuleMode, Scoring, SubRule, Text};
 
 #[cfg(feature = "guest")]

@@ -289,7 +289,17 @@ impl Rubric {
 
     /// The grade for a total.
     pub fn grade(&self, total: f64) -> &str {
-        self.bands.iter().find(|b| b.min.is_none_or(|m| total >= m)).map(|b| b.label.as_ref()).unwrap_or("")
+        self.bands.get(self.band(total)).map(|b| b.label.as_ref()).unwrap_or("")
+    }
+
+    /// The position in `bands` of the band a total falls in (`bands.len()` if none).
+    pub fn band(&self, total: f64) -> usize {
+        self.bands.iter().position(|b| b.min.is_none_or(|m| total >= m)).unwrap_or(self.bands.len())
+    }
+
+    /// How many point positions a result has: every item and every sub-rule.
+    pub fn point_count(&self) -> usize {
+        self.items().map(|r| 1 + r.item.rules.len()).sum()
     }
 
     /// Check the rubric is coherent; returns every problem found.

@@ -36,24 +36,37 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::random::Deterministic;
 use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
-/// Host bindings generated from `wit/rubric.wit`.
-mod bindings {
+use crate::workbook::Code;
+
+/// One set of host bindings per supported version of `kaohe:rubric`, chosen
+/// from what a component exports (see [`Runtime::load`]). 1.1 only added to
+/// 1.0 (the tests check it with `wit-component`'s semver check), so its
+/// `types` are 1.0's Rust types.
+mod v1_0 {
+    wasmtime::component::bindgen!({ world: "rubric", path: "../wit/1.0" });
+}
+mod v1_1 {
     wasmtime::component::bindgen!({
         world: "rubric",
         path: "../wit",
+        with: { "kaohe:rubric/types@1.1.0": super::v1_0::kaohe::rubric::types },
     });
 }
 
-pub use bindings::exports::kaohe::rubric::scorer::{Assessment, Entry, Finding};
-pub use bindings::kaohe::rubric::types::{
-    Band, Category, Column, ColumnSource, EntryValue, Item, ItemScore, Level, LevelOption, Part, RubricInfo, RuleCount, RuleMode, Scoring, SubRule,
+pub use v1_0::exports::kaohe::rubric::scorer::{Assessment, Entry, Finding};
+pub use v1_0::kaohe::rubric::types::{
+    Band, Category, CategoryScore, Column, ColumnSource, EntryValue, Item, ItemScore, Level, LevelOption, Part, RubricInfo, RuleCount, RuleMode, Scoring,
+    SubRule, TraceStep,
 };
-use bindings::{Rubric, RubricPre};
+use v1_1::kaohe::rubric::indexed::FindingCode;
+pub use v1_1::kaohe::rubric::indexed::{Entries, EntryKind, Scores};
 
 /// How long one epoch tick lasts; deadlines are counted in ticks.
 const TICK: Duration = Duration::from_millis(10);
-/// The rubric interface (WIT package and version) this host supports.
-pub const INTERFACE: &str = "kaohe:rubric/scorer@1.0.0";
+/// The newest rubric interface (WIT package and version) this host supports.
+pub const INTERFACE: &str = "kaohe:rubric/scorer@1.1.0";
+/// Every version of the rubric interface this host loads, newest first.
+pub const INTERFACES: &[&str] = &["kaohe:rubric/scorer@1.1.0", "kaohe:rubric/scorer@1.0.0"];
 
 /// Instances that may be alive at once (one per thread scoring a workbook).
 const POOL_SLOTS: u32 = 128;
@@ -147,9 +160,10 @@ impl std::fmt::Display for LoadError {
             LoadError::NotARubric { origin } => write!(f, "{origin} is not a kaohe rubric component: it does not export {INTERFACE}"),
             LoadError::WrongInterface { origin, exported } => write!(
                 f,
-                "{origin} exports {}, an interface version this host does not support; it needs {INTERFACE}. \
+                "{origin} exports {}, an interface version this host does not support; it needs one of {}. \
                  Ask its authors for a component built against {INTERFACE}",
-                exported.join(", ")
+                exported.join(", "),
+                INTERFACES.join(", ")
             ),
             LoadError::DescribeFailed { origin, error } => write!(f, "{origin}: describe() failed: {error}"),
         }
@@ -319,16 +333,24 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::DisallowedImports { origin: origin_s(), detail: crate::clip(&format!("{:#}", e), 400) })?;
-        let pre = RubricPre::new(pre).map_err(|_| {
-            let exported: Vec<String> =
-                component.component_type().exports(&self.engine).map(|(name, _)| name.to_string()).filter(|name| name.starts_with("kaohe:rubric/")).collect();
-            match exported.is_empty() {
-                true => LoadError::NotARubric { origin: origin_s() },
-                false => LoadError::WrongInterface { origin: origin_s(), exported },
-            }
-        })?;
-        let sandbox = Sandbox { pre, limits: self.limits, engine: self.engine.clone() };
-        let info = sandbox.call(|r, s| r.kaohe_rubric_scorer().call_describe(s)).map_err(|error| LoadError::DescribeFailed { origin: origin_s(), error })?;
+        // The newest bindings the component's exports satisfy: 1.1, else 1.0.
+        let api = match v1_1::RubricPre::new(pre.clone()) {
+            Ok(pre) => Api::V1_1(pre),
+            Err(_) => Api::V1_0(v1_0::RubricPre::new(pre).map_err(|_| {
+                let exported: Vec<String> = component
+                    .component_type()
+                    .exports(&self.engine)
+                    .map(|(name, _)| name.to_string())
+                    .filter(|name| name.starts_with("kaohe:rubric/"))
+                    .collect();
+                match exported.is_empty() {
+                    true => LoadError::NotARubric { origin: origin_s() },
+                    false => LoadError::WrongInterface { origin: origin_s(), exported },
+                }
+            })?),
+        };
+        let sandbox = Sandbox { api, limits: self.limits, engine: self.engine.clone() };
+        let info = sandbox.describe().map_err(|error| LoadError::DescribeFailed { origin: origin_s(), error })?;
         let index = info.items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect();
         let mut point_ids = Vec::new();
         for item in &info.items {
@@ -338,7 +360,13 @@ impl Runtime {
             }
         }
         let point_index = point_ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
-        Ok(LoadedRubric { info, sha256, origin: origin.to_string(), sandbox, index, point_ids, point_index })
+        let mut item_points = Vec::with_capacity(info.items.len());
+        let mut at = 0;
+        for item in &info.items {
+            item_points.push(at);
+            at += 1 + rules(item).len();
+        }
+        Ok(LoadedRubric { info, sha256, origin: origin.to_string(), sandbox, index, point_ids, point_index, item_points })
     }
 }
 
@@ -354,6 +382,7 @@ pub struct LoadedRubric {
     index: std::collections::HashMap<String, usize>,
     point_ids: Vec<String>,
     point_index: std::collections::HashMap<String, usize>,
+    item_points: Vec<usize>,
 }
 
 impl LoadedRubric {
@@ -374,25 +403,321 @@ impl LoadedRubric {
         self.point_index.get(id).copied()
     }
 
-    /// Score one unit. The outer error is the component failing (trap,
-    /// timeout, memory); the inner one is the rubric rejecting the entries.
-    pub fn score(&self, entries: &[Entry]) -> std::result::Result<std::result::Result<Assessment, Vec<Finding>>, CallError> {
-        self.sandbox.call(|r, s| r.kaohe_rubric_scorer().call_score(s, entries))
+    /// Where each item is in [`point_ids`](Self::point_ids), in item order.
+    pub fn item_points(&self) -> &[usize] {
+        &self.item_points
     }
+
+    /// The version of `kaohe:rubric` the component is called through, e.g. "1.1.0".
+    pub fn interface(&self) -> &'static str {
+        match self.sandbox.api {
+            Api::V1_0(_) => "1.0.0",
+            Api::V1_1(_) => "1.1.0",
+        }
+    }
+
+    /// Score one unit through the `score` call every version has. The outer
+    /// error is the component failing (trap, timeout, memory); the inner one
+    /// is the rubric rejecting the entries.
+    pub fn score(&self, entries: &[Entry]) -> std::result::Result<std::result::Result<Assessment, Vec<Finding>>, CallError> {
+        self.sandbox.score(entries)
+    }
+
+    /// Score one unit from entries by position, and check the answer is
+    /// coherent before anyone relies on it. A 1.1 component is called through
+    /// `score-indexed`; a 1.0 one through `score`, its answer put by position
+    /// and its findings given the code of what kaohe sent for the item.
+    /// `trace`: ask for the account of how the numbers were produced.
+    ///
+    /// ```no_run
+    /// # let rt = kaohe::runtime::Runtime::new(Default::default())?;
+    /// let rubric = rt.load(kaohe::BUILTIN_RUBRIC, "built-in")?;
+    /// let entries = rubric.blank_entries();
+    /// let answer = rubric.score_indexed(&entries, false)?;
+    /// assert!(matches!(answer, kaohe::runtime::Answer::Rejected(_)), "required items are blank");
+    /// # anyhow::Ok(())
+    /// ```
+    pub fn score_indexed(&self, entries: &Entries, trace: bool) -> std::result::Result<Answer, CallError> {
+        let answer = match &self.sandbox.api {
+            Api::V1_1(pre) => match self.sandbox.run(|s| pre.instantiate(&mut *s)?.kaohe_rubric_scorer().call_score_indexed(s, entries, trace))? {
+                Ok(scores) => Ok(scores),
+                Err(found) => Err(Answer::Rejected(
+                    found
+                        .into_iter()
+                        .map(|f| Rejection {
+                            code: match f.code {
+                                FindingCode::MissingScore => Code::MissingScore,
+                                FindingCode::OutOfRange => Code::OutOfRange,
+                                FindingCode::UnknownItem | FindingCode::Duplicate | FindingCode::Malformed => Code::Rejected,
+                            },
+                            item: f.item,
+                            message: f.message,
+                            allowed: f.allowed,
+                        })
+                        .collect(),
+                )),
+            },
+            Api::V1_0(_) => {
+                let named = self.named(entries);
+                match self.sandbox.score(&named)? {
+                    Ok(a) => self.by_position(a, trace).map_err(Answer::Inconsistent),
+                    Err(found) => Err(Answer::Rejected(
+                        found
+                            .into_iter()
+                            .map(|f| Rejection { code: rejection_code(&named, &f.item), item: f.item, message: f.message, allowed: f.allowed })
+                            .collect(),
+                    )),
+                }
+            }
+        };
+        Ok(match answer {
+            Ok(scores) => match check(self, &scores) {
+                Ok(()) => Answer::Scored(scores),
+                Err(why) => Answer::Inconsistent(why),
+            },
+            Err(answer) => answer,
+        })
+    }
+
+    /// Entries with every item blank: what [`score_indexed`](Self::score_indexed) is given, to fill in.
+    pub fn blank_entries(&self) -> Entries {
+        Entries { kinds: vec![EntryKind::Blank; self.info.items.len()], values: vec![None; self.point_ids.len()] }
+    }
+
+    /// The named form of entries by position (what `score` takes).
+    pub fn named(&self, entries: &Entries) -> Vec<Entry> {
+        let value = |at: usize| entries.values.get(at).copied().flatten();
+        self.info
+            .items
+            .iter()
+            .zip(&self.item_points)
+            .zip(&entries.kinds)
+            .map(|((item, &at), kind)| Entry {
+                item: item.id.clone(),
+                value: match kind {
+                    EntryKind::Blank => EntryValue::Blank,
+                    EntryKind::Points => value(at).map_or(EntryValue::Blank, EntryValue::Points),
+                    EntryKind::Counts => EntryValue::Counts(
+                        rules(item).iter().enumerate().filter_map(|(k, r)| value(at + 1 + k).map(|v| RuleCount { rule: r.id.clone(), value: v })).collect(),
+                    ),
+                },
+            })
+            .collect()
+    }
+
+    /// A 1.0 answer by position: `Err` says what does not fit the description.
+    fn by_position(&self, a: Assessment, trace: bool) -> std::result::Result<Scores, String> {
+        let inconsistent = |why: String| why;
+        let mut points = vec![None; self.point_ids.len()];
+        // Results come in the rubric's order, so the next id is tried before a lookup.
+        let mut next = 0;
+        let mut put = |id: &str, v: f64| {
+            let at = if self.point_ids.get(next).is_some_and(|x| x == id) { Some(next) } else { self.point_index(id) };
+            match at {
+                Some(i) => {
+                    points[i] = Some(v);
+                    next = i + 1;
+                    Ok(())
+                }
+                None => Err(inconsistent(format!("返回了未描述的序号 {id}"))),
+            }
+        };
+        for s in &a.items {
+            put(&s.item, s.points)?;
+            for c in &s.sub_rules {
+                put(&c.rule, c.value)?;
+            }
+        }
+        let Some(band) = self.info.bands.iter().position(|b| b.label == a.grade) else {
+            return Err(inconsistent(format!("考核结果“{}”与总分 {} 对应的档次不符", a.grade, a.total)));
+        };
+        Ok(Scores {
+            points,
+            categories: a.categories.iter().map(|c| c.score).collect(),
+            bonus: a.bonus,
+            deduction: a.deduction,
+            special: a.special,
+            special_deduction: a.special_deduction,
+            adjustment: a.adjustment,
+            total: a.total,
+            band: band as u32,
+            trace: if trace { a.trace } else { Vec::new() },
+        })
+    }
+
+    /// The assessment of checked scores: with every item's points when
+    /// `items` (the `--json` view), else only the totals (what a batch keeps).
+    pub fn assessment(&self, s: Scores, items: bool) -> Assessment {
+        let base = self.info.categories.iter().filter(|c| c.part == Part::Base);
+        let categories = base.zip(&s.categories).map(|(c, &score)| CategoryScore { name: c.name.clone(), score, max_points: c.max_points }).collect();
+        let items = match items {
+            false => Vec::new(),
+            true => self
+                .info
+                .items
+                .iter()
+                .zip(&self.item_points)
+                .map(|(item, &at)| ItemScore {
+                    item: item.id.clone(),
+                    points: s.points[at].unwrap_or(0.0),
+                    sub_rules: rules(item)
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, r)| s.points[at + 1 + k].map(|v| RuleCount { rule: r.id.clone(), value: v }))
+                        .collect(),
+                })
+                .collect(),
+        };
+        Assessment {
+            items,
+            categories,
+            bonus: s.bonus,
+            deduction: s.deduction,
+            special: s.special,
+            special_deduction: s.special_deduction,
+            adjustment: s.adjustment,
+            total: s.total,
+            grade: self.info.bands[s.band as usize].label.clone(),
+            trace: s.trace,
+        }
+    }
+}
+
+/// A component's answer to [`LoadedRubric::score_indexed`].
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// Scored, and the numbers agree with each other and the description.
+    Scored(Scores),
+    /// The rubric refused the entries.
+    Rejected(Vec<Rejection>),
+    /// The answer contradicts itself or the rubric's description: why, in the findings' words.
+    Inconsistent(String),
+}
+
+/// Why a rubric refused an entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    /// Item or sub-rule id; empty when about the whole input.
+    pub item: String,
+    pub code: Code,
+    /// The component's own words.
+    pub message: String,
+    /// The allowed values, e.g. "0～4".
+    pub allowed: String,
+}
+
+/// An item's sub-rules (none unless it is scored by rules).
+fn rules(item: &Item) -> &[SubRule] {
+    match &item.scoring {
+        Scoring::Rules(rules) => rules,
+        _ => &[],
+    }
+}
+
+/// The kind of a 1.0 component's rejection, from what kaohe itself sent for
+/// the item (a 1.0 finding carries no code, and its message is the
+/// component's own words, never parsed): nothing entered is `missing-score`;
+/// a value entered for the item (or a count for one of its sub-rules) that the
+/// rubric refused is `out-of-range`; anything else is `rejected`.
+fn rejection_code(entries: &[Entry], item: &str) -> Code {
+    let entered = entries.iter().find_map(|e| match &e.value {
+        _ if e.item == item => Some(&e.value),
+        EntryValue::Counts(counts) if counts.iter().any(|c| c.rule == item) => Some(&e.value),
+        _ => None,
+    });
+    match entered {
+        None | Some(EntryValue::Blank) => Code::MissingScore,
+        Some(EntryValue::Points(_)) => Code::OutOfRange,
+        Some(EntryValue::Counts(counts)) if counts.iter().any(|c| c.rule == item) => Code::OutOfRange,
+        Some(EntryValue::Counts(_)) => Code::Rejected,
+    }
+}
+
+/// Check that a component's answer is coherent before anyone relies on it.
+fn check(rubric: &LoadedRubric, a: &Scores) -> std::result::Result<(), String> {
+    let info = &rubric.info;
+    let close = |x: f64, y: f64| (x - y).abs() < 1e-6;
+    if a.points.len() != rubric.point_ids.len() {
+        return Err(format!("返回了 {} 个得分，评分标准描述了 {} 个序号与分项", a.points.len(), rubric.point_ids.len()));
+    }
+    let base_categories = info.categories.iter().filter(|c| c.part == Part::Base).count();
+    if a.categories.len() != base_categories {
+        return Err(format!("返回了 {} 个分类小计，评分标准有 {base_categories} 个基础分类", a.categories.len()));
+    }
+    let nums = [a.bonus, a.deduction, a.special, a.special_deduction, a.adjustment, a.total];
+    if nums.iter().chain(a.points.iter().flatten()).chain(&a.categories).any(|v| !v.is_finite()) {
+        return Err("结果中有非数字（NaN 或无穷大）".into());
+    }
+    let mut sums = [0.0f64; 5];
+    for (item, &at) in info.items.iter().zip(&rubric.item_points) {
+        let Some(points) = a.points[at] else {
+            return Err(format!("序号 {} 没有得分", item.id));
+        };
+        sums[item.part as usize] += points;
+        let deduction = matches!(item.part, Part::Deduction | Part::SpecialDeduction);
+        let (lo, hi) = if deduction { (-item.max_points, 0.0) } else { (0.0, item.max_points) };
+        if points < lo - 1e-9 || points > hi + 1e-9 {
+            return Err(format!("序号 {} 的得分 {} 超出该项分值", item.id, points));
+        }
+    }
+    let sum = |part: Part| sums[part as usize];
+    let base: f64 = a.categories.iter().sum();
+    if !close(base, sum(Part::Base)) || !close(a.bonus, sum(Part::Bonus)) || !close(-a.deduction, sum(Part::Deduction)) {
+        return Err("分类小计与各项得分之和不符".into());
+    }
+    if !close(a.special, sum(Part::Special)) || !close(-a.special_deduction, sum(Part::SpecialDeduction)) {
+        return Err("特别考核项合计与各项得分之和不符".into());
+    }
+    if !close(a.adjustment, a.bonus - a.deduction + a.special - a.special_deduction) {
+        return Err("加分减分不等于 加分 − 减分 + 特别加分 − 特别减分".into());
+    }
+    if !close(a.total, base + a.adjustment) {
+        return Err("总分不等于各分类小计加上加分减分".into());
+    }
+    if a.total < info.min_total - 1e-6 || a.total > info.max_total + 1e-6 {
+        return Err(format!("总分 {} 超出评分标准的范围", a.total));
+    }
+    let expected = info.bands.iter().position(|b| b.min_total.is_none_or(|m| a.total >= m));
+    if expected != Some(a.band as usize) {
+        let given = info.bands.get(a.band as usize).map_or_else(|| format!("第 {} 档（没有这一档）", a.band + 1), |b| format!("“{}”", b.label));
+        return Err(format!("考核结果{given}与总分 {} 对应的档次不符", a.total));
+    }
+    Ok(())
+}
+
+/// A pre-linked component, by the interface version it is called through.
+enum Api {
+    V1_0(v1_0::RubricPre<State>),
+    V1_1(v1_1::RubricPre<State>),
 }
 
 /// A pre-linked component and the limits each of its calls runs under.
 struct Sandbox {
-    pre: RubricPre<State>,
+    api: Api,
     limits: Limits,
     engine: Engine,
 }
 
 impl Sandbox {
-    fn call<R>(&self, f: impl FnOnce(&Rubric, &mut Store<State>) -> wasmtime::Result<R>) -> std::result::Result<R, CallError> {
+    /// Run `f` in a fresh store; a failure is classified as a [`CallError`].
+    fn run<R>(&self, f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<R>) -> std::result::Result<R, CallError> {
         let (mut store, stderr) = sandboxed_store(&self.engine, self.limits);
-        let result = self.pre.instantiate(&mut store).and_then(|r| f(&r, &mut store));
+        let result = f(&mut store);
         result.map_err(|e| CallError::of(&e, &store, self.limits, &stderr))
+    }
+
+    fn describe(&self) -> std::result::Result<RubricInfo, CallError> {
+        match &self.api {
+            Api::V1_0(pre) => self.run(|s| pre.instantiate(&mut *s)?.kaohe_rubric_scorer().call_describe(s)),
+            Api::V1_1(pre) => self.run(|s| pre.instantiate(&mut *s)?.kaohe_rubric_scorer().call_describe(s)),
+        }
+    }
+
+    fn score(&self, entries: &[Entry]) -> std::result::Result<std::result::Result<Assessment, Vec<Finding>>, CallError> {
+        match &self.api {
+            Api::V1_0(pre) => self.run(|s| pre.instantiate(&mut *s)?.kaohe_rubric_scorer().call_score(s, entries)),
+            Api::V1_1(pre) => self.run(|s| pre.instantiate(&mut *s)?.kaohe_rubric_scorer().call_score(s, entries)),
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use kaohe_engine::fmt_points;
 
-use crate::runtime::{Assessment, Entry, EntryValue, LoadedRubric, Part, RuleCount, Scoring, hex};
+use crate::runtime::{Answer, Assessment, EntryKind, LoadedRubric, Part, Scores, Scoring, hex};
 use crate::runtime::{Item, RuleMode};
 use crate::workbook::{self, Code, Entered, Mark, ScoreRow, Scorecard, TotalKind};
 
@@ -240,25 +240,27 @@ pub(crate) fn internal_error(f: &Path) -> Vec<UnitResult> {
 
 /// Read one workbook, pick each scorecard's rubric, score it, and keep what `options` says.
 fn score_one(rubrics: &[&LoadedRubric], f: &Path, options: Options) -> Vec<UnitResult> {
-    let read = read_workbook(f);
-    let mut out = score_workbook(rubrics, &read);
-    if options.drop_trace {
-        for a in out.iter_mut().filter_map(|r| r.assessment.as_mut()) {
-            a.trace = Vec::new();
-            a.items = Vec::new();
-        }
-    }
-    out
+    score_units(rubrics, &read_workbook(f), !options.drop_trace)
 }
 
 /// Score every unit of a workbook already read, each scorecard with the rubric
 /// it names (see [`pick`]).
 pub fn score_workbook(rubrics: &[&LoadedRubric], read: &ReadWorkbook) -> Vec<UnitResult> {
+    score_units(rubrics, read, true)
+}
+
+/// [`score_workbook`]; `detail`: keep each item's points and the trace in the assessment.
+fn score_units(rubrics: &[&LoadedRubric], read: &ReadWorkbook, detail: bool) -> Vec<UnitResult> {
     read.units()
         .into_iter()
         .map(|(seed, card)| {
             let k = pick(rubrics, card);
-            score_unit(rubrics[k], k, seed, card)
+            let mut result = seed;
+            result.rubric = k;
+            if let Some(card) = card {
+                score_card(rubrics[k], card, detail, &mut result);
+            }
+            result
         })
         .collect()
 }
@@ -357,7 +359,7 @@ pub fn score_unit(rubric: &LoadedRubric, index: usize, seed: UnitResult, card: O
     let mut result = seed;
     result.rubric = index;
     if let Some(card) = card {
-        score_card(rubric, card, &mut result);
+        score_card(rubric, card, true, &mut result);
     }
     result
 }
@@ -392,7 +394,8 @@ impl Sources<'_> {
     }
 }
 
-fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) {
+/// Score one scorecard into `result`; `detail`: keep each item's points and the trace.
+fn score_card(rubric: &LoadedRubric, card: &Scorecard, detail: bool, result: &mut UnitResult) {
     let info = &rubric.info;
     let src = Sources { sheet: &card.sheet, rows: &card.rows };
     let mut findings = Vec::new();
@@ -412,30 +415,30 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
         });
     }
 
-    let mut entries = Vec::with_capacity(info.items.len());
-    for item in &info.items {
+    // Entries by position: each item's kind, and the numbers at the item's and its sub-rules' places.
+    let mut entries = rubric.blank_entries();
+    for ((item, &at), kind) in info.items.iter().zip(rubric.item_points()).zip(entries.kinds.iter_mut()) {
         let row = card.rows.get(&item.id);
-        let value = match &item.scoring {
+        match &item.scoring {
             Scoring::Rules(rules) if rules.iter().any(|r| card.rows.contains_key(&r.id)) => {
-                let mut counts = Vec::new();
-                for rule in rules {
+                *kind = EntryKind::Counts;
+                for (k, rule) in rules.iter().enumerate() {
                     let Some(r) = card.rows.get(&rule.id) else { continue };
                     let expect = match rule.mode {
                         RuleMode::PerOccurrence => Expect::Count(&rule.unit),
                         RuleMode::Discretionary => Expect::PointsOff(item.max_points.min(rule.cap)),
                     };
-                    if let Some(v) = number(r, &rule.id, expect, &src, &mut findings) {
-                        counts.push(RuleCount { rule: rule.id.clone(), value: v });
-                    }
+                    entries.values[at + 1 + k] = number(r, &rule.id, expect, &src, &mut findings);
                 }
-                EntryValue::Counts(counts)
             }
-            _ => match row.and_then(|r| number(r, &item.id, Expect::of(item), &src, &mut findings)) {
-                Some(v) => EntryValue::Points(v),
-                None => EntryValue::Blank,
-            },
-        };
-        if row.is_none() && !matches!(value, EntryValue::Counts(_)) {
+            _ => {
+                if let Some(v) = row.and_then(|r| number(r, &item.id, Expect::of(item), &src, &mut findings)) {
+                    *kind = EntryKind::Points;
+                    entries.values[at] = Some(v);
+                }
+            }
+        }
+        if row.is_none() && *kind != EntryKind::Counts {
             if item.required {
                 findings.push(src.finding(
                     Severity::Error,
@@ -452,7 +455,6 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
                 format!("表中找不到序号 {} 的行（{}），按 0 分计；请确认所用评分表与评分标准 {} 一致", item.id, short(&item.text), info.id),
             ));
         }
-        entries.push(Entry { item: item.id.clone(), value });
     }
     for (id, row) in &card.rows {
         if row.value != Entered::Empty && rubric.point_index(id).is_none() {
@@ -475,76 +477,33 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, result: &mut UnitResult) 
     }
     let has_error = |fs: &[Finding]| fs.iter().any(|f| f.severity == Severity::Error);
     if !has_error(&findings) {
-        match rubric.score(&entries) {
+        match rubric.score_indexed(&entries, detail) {
             Err(e) => findings.push(src.sheet_finding(Severity::Error, Code::RubricFailed, format!("评分组件 {} {} 运行失败：{e}", info.id, info.version))),
-            Ok(Err(rejected)) => {
+            Ok(Answer::Rejected(rejected)) => {
                 for f in rejected {
                     let mut msg = f.message;
                     if !f.allowed.is_empty() {
                         msg.push_str(&format!("（允许：{}）", f.allowed));
                     }
-                    findings.push(src.finding(Severity::Error, rejection_code(&entries, &f.item), &f.item, msg));
+                    findings.push(src.finding(Severity::Error, f.code, &f.item, msg));
                 }
             }
-            Ok(Ok(a)) => match check(rubric, &a) {
-                Ok(()) => {
-                    findings.extend(check_typed_totals(rubric, card, &a, &src));
-                    result.points = points(rubric, &a);
-                    result.assessment = Some(a);
-                }
-                Err(why) => findings.push(src.sheet_finding(
-                    Severity::Error,
-                    Code::RubricInconsistent,
-                    format!("评分组件 {} {} 返回的结果自相矛盾：{why}", info.id, info.version),
-                )),
-            },
+            Ok(Answer::Inconsistent(why)) => findings.push(src.sheet_finding(
+                Severity::Error,
+                Code::RubricInconsistent,
+                format!("评分组件 {} {} 返回的结果自相矛盾：{why}", info.id, info.version),
+            )),
+            Ok(Answer::Scored(scores)) => {
+                findings.extend(check_typed_totals(rubric, card, &scores, &src));
+                result.points = scores.points.clone();
+                result.assessment = Some(rubric.assessment(scores, detail));
+            }
         }
     }
     if has_error(&findings) {
         result.assessment = None;
     }
     result.findings.extend(findings);
-}
-
-/// An assessment's points in the rubric's `point_ids` order.
-fn points(rubric: &LoadedRubric, a: &Assessment) -> Vec<Option<f64>> {
-    let ids = rubric.point_ids();
-    let mut out = vec![None; ids.len()];
-    // Results come in the rubric's order, so the next id is tried before a lookup.
-    let mut next = 0;
-    let mut put = |id: &str, v: f64| {
-        let at = if ids.get(next).is_some_and(|x| x == id) { Some(next) } else { rubric.point_index(id) };
-        if let Some(i) = at {
-            out[i] = Some(v);
-            next = i + 1;
-        }
-    };
-    for s in &a.items {
-        put(&s.item, s.points);
-        for c in &s.sub_rules {
-            put(&c.rule, c.value);
-        }
-    }
-    out
-}
-
-/// The kind of a rubric's rejection, from what kaohe itself sent for the item
-/// (the `kaohe:rubric@1.0` finding carries no code, and its message is the
-/// component's own words, never parsed): nothing entered is `missing-score`;
-/// a value entered for the item (or a count for one of its sub-rules) that the
-/// rubric refused is `out-of-range`; anything else is `rejected`.
-fn rejection_code(entries: &[Entry], item: &str) -> Code {
-    let entered = entries.iter().find_map(|e| match &e.value {
-        _ if e.item == item => Some(&e.value),
-        EntryValue::Counts(counts) if counts.iter().any(|c| c.rule == item) => Some(&e.value),
-        _ => None,
-    });
-    match entered {
-        None | Some(EntryValue::Blank) => Code::MissingScore,
-        Some(EntryValue::Points(_)) => Code::OutOfRange,
-        Some(EntryValue::Counts(counts)) if counts.iter().any(|c| c.rule == item) => Code::OutOfRange,
-        Some(EntryValue::Counts(_)) => Code::Rejected,
-    }
 }
 
 /// What a score cell is expected to hold, from the item's part in the rubric.
@@ -660,9 +619,9 @@ fn number(row: &ScoreRow, item: &str, expect: Expect<'_>, src: &Sources<'_>, fin
 /// The inspector's own totals and subtotals against the rubric's: each
 /// difference is a warning naming the cell and both numbers; the computed
 /// number is what is reported.
-fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Assessment, src: &Sources<'_>) -> Vec<Finding> {
+fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Scores, src: &Sources<'_>) -> Vec<Finding> {
     let info = &rubric.info;
-    let points = |id: &str| a.items.iter().find(|s| s.item == id).map(|s| s.points);
+    let points = |id: &str| rubric.point_index(id).and_then(|at| a.points[at]);
     // The item a row belongs to: itself, or the item whose sub-rule it is.
     let owner = |id: &str| -> Option<&Item> {
         rubric.item(id).or_else(|| info.items.iter().find(|i| matches!(&i.scoring, Scoring::Rules(rs) if rs.iter().any(|r| r.id == id))))
@@ -735,50 +694,4 @@ fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Assessment, s
 fn short(s: &str) -> String {
     let s: String = s.chars().take(16).collect();
     format!("{s}…")
-}
-
-/// Check that a component's answer is coherent before anyone relies on it.
-fn check(rubric: &LoadedRubric, a: &Assessment) -> std::result::Result<(), String> {
-    let info = &rubric.info;
-    let close = |x: f64, y: f64| (x - y).abs() < 1e-6;
-    let nums = [a.bonus, a.deduction, a.special, a.special_deduction, a.adjustment, a.total];
-    if nums.iter().chain(a.items.iter().map(|i| &i.points)).chain(a.categories.iter().map(|c| &c.score)).any(|v| !v.is_finite()) {
-        return Err("结果中有非数字（NaN 或无穷大）".into());
-    }
-    let mut sums = [0.0f64; 5];
-    for (k, s) in a.items.iter().enumerate() {
-        // Items come in the described order; anything else is looked up.
-        let same = info.items.get(k).filter(|i| i.id == s.item);
-        let Some(item) = same.or_else(|| rubric.item(&s.item)) else {
-            return Err(format!("返回了未描述的序号 {}", s.item));
-        };
-        sums[item.part as usize] += s.points;
-        let deduction = matches!(item.part, Part::Deduction | Part::SpecialDeduction);
-        let (lo, hi) = if deduction { (-item.max_points, 0.0) } else { (0.0, item.max_points) };
-        if s.points < lo - 1e-9 || s.points > hi + 1e-9 {
-            return Err(format!("序号 {} 的得分 {} 超出该项分值", s.item, s.points));
-        }
-    }
-    let sum = |part: Part| sums[part as usize];
-    let base: f64 = a.categories.iter().map(|c| c.score).sum();
-    if !close(base, sum(Part::Base)) || !close(a.bonus, sum(Part::Bonus)) || !close(-a.deduction, sum(Part::Deduction)) {
-        return Err("分类小计与各项得分之和不符".into());
-    }
-    if !close(a.special, sum(Part::Special)) || !close(-a.special_deduction, sum(Part::SpecialDeduction)) {
-        return Err("特别考核项合计与各项得分之和不符".into());
-    }
-    if !close(a.adjustment, a.bonus - a.deduction + a.special - a.special_deduction) {
-        return Err("加分减分不等于 加分 − 减分 + 特别加分 − 特别减分".into());
-    }
-    if !close(a.total, base + a.adjustment) {
-        return Err("总分不等于各分类小计加上加分减分".into());
-    }
-    if a.total < info.min_total - 1e-6 || a.total > info.max_total + 1e-6 {
-        return Err(format!("总分 {} 超出评分标准的范围", a.total));
-    }
-    let expected = info.bands.iter().find(|b| b.min_total.is_none_or(|m| a.total >= m)).map(|b| b.label.as_str());
-    if expected != Some(a.grade.as_str()) {
-        return Err(format!("考核结果“{}”与总分 {} 对应的档次不符", a.grade, a.total));
-    }
-    Ok(())
 }

@@ -15,13 +15,16 @@
 //! | 8 | returns NaN |
 //! | 9 | returns an item score above the item's max |
 //! | 10 | writes megabytes to stdout and stderr |
-//! | 11 | reports the clock and a random number in its grade |
+//! | 11 | reports the clock and a random number in its grade (`score`) or in a finding (`score-indexed`) |
+//!
+//! `score-indexed` (kaohe:rubric@1.1) is `score` with its answer put by position,
+//! misbehaviours included.
 
 use std::hint::black_box;
 use std::sync::OnceLock;
 
 use kaohe_engine::Rubric;
-use kaohe_engine::guest::{Assessment, Entry, Finding, Guest, RubricInfo};
+use kaohe_engine::guest::{Assessment, Entry, Finding, Guest, RubricInfo, wit_indexed};
 
 const RUBRIC: &str = r#"{
   "id": "hostile-test", "version": "0.0.1", "title": "恶意组件测试", "issuer": "测试",
@@ -137,6 +140,32 @@ impl Guest for Hostile {
             }
             _ => honest(),
         }
+    }
+
+    fn score_indexed(entries: wit_indexed::Entries, _trace: bool) -> Result<wit_indexed::Scores, Vec<wit_indexed::Finding>> {
+        use kaohe_engine::guest::EntryValue;
+        let named: Vec<Entry> = ["1", "2"]
+            .iter()
+            .zip(&entries.values)
+            .map(|(id, v)| Entry { item: id.to_string(), value: v.map_or(EntryValue::Blank, EntryValue::Points) })
+            .collect();
+        let finding =
+            |message: String| wit_indexed::Finding { item: String::new(), code: wit_indexed::FindingCode::Malformed, message, allowed: String::new() };
+        let a = Self::score(named).map_err(|fs| fs.into_iter().map(|f| finding(f.message)).collect::<Vec<_>>())?;
+        let band = rubric().bands.iter().position(|b| *b.label == *a.grade);
+        let Some(band) = band else { return Err(vec![finding(format!("考核结果“{}”", a.grade))]) };
+        Ok(wit_indexed::Scores {
+            points: a.items.iter().map(|i| Some(i.points)).collect(),
+            categories: a.categories.iter().map(|c| c.score).collect(),
+            bonus: a.bonus,
+            deduction: a.deduction,
+            special: a.special,
+            special_deduction: a.special_deduction,
+            adjustment: a.adjustment,
+            total: a.total,
+            band: band as u32,
+            trace: a.trace,
+        })
     }
 }
 
