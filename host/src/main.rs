@@ -446,8 +446,7 @@ fn score(
     // Duplicates, the roster and the ranks need the whole batch; the summary is written after them.
     units::check(&mut results, &refs, roster.as_ref());
     if let Some(out) = output {
-        let bytes = summary::build(&refs, &results, &header)?;
-        output::write_atomic(out, &bytes).with_context(|| format!("writing the summary {}", out.display()))?;
+        summary::write(&refs, &results, &header, out).with_context(|| format!("writing the summary {}", out.display()))?;
     }
     if as_json {
         text::json(&json::ScoreOutput::new(&refs, &results))?;

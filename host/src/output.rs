@@ -25,16 +25,19 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 fn write_via_temp(path: &Path, bytes: &[u8], no_clobber: bool) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    write_with(path, no_clobber, |file| Ok(file.write_all(bytes)?))
+}
+
+/// Write `path` through a temporary file in the same folder that `fill`
+/// writes, then a rename (see [`write_atomic`]).
+fn write_with(path: &Path, no_clobber: bool, fill: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
+    let dir = folder_of(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".kaohe-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
+    fill(tmp.as_file_mut())?;
     // A temporary file is private (0600); give the output the usual permissions.
     #[cfg(unix)]
     {
@@ -52,6 +55,13 @@ fn write_via_temp(path: &Path, bytes: &[u8], no_clobber: bool) -> Result<()> {
     #[cfg(unix)]
     std::fs::File::open(dir).and_then(|d| d.sync_all()).with_context(|| format!("cannot sync the folder {}", dir.display()))?;
     Ok(())
+}
+
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
 }
 
 /// What kind of workbook kaohe wrote, recorded in its document category.
@@ -73,7 +83,10 @@ impl Kind {
 }
 
 /// The custom document property in which a summary records the SHA-256 of its
-/// own content (every part of the package but `docProps/`).
+/// own content: of every part of the package but `docProps/`, each by its name,
+/// size and CRC-32 as the zip's directory gives them (so checking it inflates
+/// nothing). Any edit saved by Excel, WPS or LibreOffice rewrites the parts and
+/// changes it; it guards a clerk's edits from being overwritten, not against forgery.
 const DIGEST_PROPERTY: &str = "kaohe-content-sha256";
 
 /// What the digest reads before [`seal`] fills it in: 64 characters, as the digest.
@@ -93,16 +106,37 @@ pub fn properties(title: &str, kind: Kind) -> DocProperties {
 
 /// Save a summary workbook (made with [`properties`] of [`Kind::Summary`]) and [`seal`] it.
 pub fn save_summary(book: &mut rust_xlsxwriter::Workbook) -> Result<Vec<u8>> {
-    seal(&book.save_to_buffer()?)
+    let mut out = std::io::Cursor::new(Vec::new());
+    seal_into(zip::ZipArchive::new(std::io::Cursor::new(book.save_to_buffer()?))?, &mut out)?;
+    Ok(out.into_inner())
 }
 
-/// Record in a summary's custom properties the SHA-256 of its own content, so
+/// [`save_summary`] straight to `path`, atomically (see [`write_atomic`]): the
+/// workbook goes to a temporary file beside it and is sealed from there into
+/// the output's own temporary file, so a summary of any size is never held in memory.
+pub fn write_summary(book: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()> {
+    let mut unsealed = tempfile::Builder::new().prefix(".kaohe-").suffix(".tmp").tempfile_in(folder_of(path))?;
+    book.save_to_writer(std::io::BufWriter::new(unsealed.as_file_mut()))?;
+    let file = unsealed.reopen()?;
+    write_with(path, false, |out| {
+        let mut out = std::io::BufWriter::new(out);
+        seal_into(zip::ZipArchive::new(std::io::BufReader::new(file))?, &mut out)?;
+        Ok(out.flush()?)
+    })
+}
+
+/// Record in a summary's custom properties the digest of its own content, so
 /// that kaohe later knows whether the file is still what it wrote (see
 /// [`summary_owner`]). Every other part is copied unchanged.
 pub fn seal(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    seal_into(zip::ZipArchive::new(std::io::Cursor::new(bytes))?, &mut out)?;
+    Ok(out.into_inner())
+}
+
+fn seal_into<R: std::io::Read + std::io::Seek, W: Write + std::io::Seek>(mut zip: zip::ZipArchive<R>, sink: W) -> Result<()> {
     let digest = content_digest(&mut zip)?;
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut out = zip::ZipWriter::new(sink);
     for i in 0..zip.len() {
         let name = zip.by_index_raw(i)?.name()?.to_string();
         if name != "docProps/custom.xml" {
@@ -111,7 +145,7 @@ pub fn seal(bytes: &[u8]) -> Result<Vec<u8>> {
         }
         let mut entry = zip.by_index(i)?;
         let mut xml = String::new();
-        std::io::Read::read_to_string(&mut entry, &mut xml)?;
+        std::io::Read::read_to_string(&mut std::io::Read::take(&mut entry, 1 << 20), &mut xml)?;
         anyhow::ensure!(xml.contains(UNSEALED), "the summary has no digest property to seal");
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
@@ -120,26 +154,47 @@ pub fn seal(bytes: &[u8]) -> Result<Vec<u8>> {
         out.start_file(name, options)?;
         out.write_all(xml.replacen(UNSEALED, &digest, 1).as_bytes())?;
     }
-    Ok(out.finish()?.into_inner())
+    out.finish()?;
+    Ok(())
 }
 
-/// SHA-256 over every part but `docProps/` (name, size, content, in name order).
+/// SHA-256 over every part but `docProps/`: each one's name, size and CRC-32, in name order.
 fn content_digest<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Result<String> {
     use sha2::{Digest, Sha256};
-    let mut names: Vec<String> = zip.file_names().filter_map(|n| n.ok().map(|n| n.to_string())).filter(|n| !n.starts_with("docProps/")).collect();
-    names.sort();
     let mut hash = Sha256::new();
-    let mut buf = Vec::new();
-    for name in names {
-        buf.clear();
-        // A summary is kaohe's own output, but the file on disk may be anything: read with a cap.
-        std::io::Read::read_to_end(&mut std::io::Read::take(zip.by_name(&name)?, 256 << 20), &mut buf)?;
+    for name in content_parts(zip) {
+        let entry = zip.by_name(&name)?;
         hash.update(name.as_bytes());
         hash.update([0]);
-        hash.update((buf.len() as u64).to_le_bytes());
-        hash.update(&buf);
+        hash.update(entry.size().to_le_bytes());
+        hash.update(entry.crc32().to_le_bytes());
     }
     Ok(crate::runtime::hex(&hash.finalize()))
+}
+
+/// The digest earlier builds of kaohe recorded: over every part's uncompressed
+/// bytes. Read in pieces, with a cap per part, so an
+/// old summary is still recognised as kaohe's own.
+fn bytes_digest<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for name in content_parts(zip) {
+        let entry = zip.by_name(&name)?;
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        hash.update(entry.size().to_le_bytes());
+        // A summary is kaohe's own output, but the file on disk may be anything: read with a cap.
+        let read = std::io::copy(&mut std::io::Read::take(entry, 256 << 20), &mut hash)?;
+        anyhow::ensure!(read == zip.by_name(&name)?.size(), "a part is not the size it declares");
+    }
+    Ok(crate::runtime::hex(&hash.finalize()))
+}
+
+/// Every part of the package but `docProps/`, in name order.
+fn content_parts<R: std::io::Read + std::io::Seek>(zip: &zip::ZipArchive<R>) -> Vec<String> {
+    let mut names: Vec<String> = zip.file_names().filter_map(|n| n.ok().map(|n| n.to_string())).filter(|n| !n.starts_with("docProps/")).collect();
+    names.sort();
+    names
 }
 
 /// Whose an existing output file is.
@@ -176,6 +231,7 @@ pub fn summary_owner(path: &Path) -> Owner {
     });
     match (recorded, content_digest(&mut zip)) {
         (Some(r), Ok(d)) if r == d => Owner::Kaohe,
+        (Some(r), _) if bytes_digest(&mut zip).is_ok_and(|d| d == r) => Owner::Kaohe,
         _ => Owner::EditedSince,
     }
 }

@@ -287,7 +287,11 @@ impl Runtime {
             // Reset the first 4 MiB of a reused slot with memset rather than madvise:
             // fewer system calls and TLB shootdowns per workbook.
             .linear_memory_keep_resident(4 << 20)
-            .table_keep_resident(64 << 10);
+            .table_keep_resident(64 << 10)
+            // wasmtime-wasi brings wasmtime's `async` feature, whose pool reserves 1,000 fiber
+            // stacks (a guard page each) by default: 4 ms of every start. kaohe never calls
+            // a component asynchronously, so one stack slot is enough.
+            .total_stacks(1);
         if pooling {
             config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
         } else {

@@ -26,6 +26,44 @@ pub fn line(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Stdout for many lines at once: buffered, and like [`line`] silent once
+/// the reader has gone. Flushed when dropped.
+pub struct Lines(std::io::BufWriter<std::io::StdoutLock<'static>>);
+
+impl Lines {
+    pub fn new() -> Self {
+        Lines(std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock()))
+    }
+
+    pub fn line(&mut self, args: std::fmt::Arguments<'_>) {
+        use std::io::Write;
+        use std::sync::atomic::Ordering;
+        if !STDOUT_CLOSED.load(Ordering::Relaxed) && writeln!(self.0, "{args}").is_err() {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Default for Lines {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        use std::io::Write;
+        if self.0.flush().is_err() {
+            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// Stderr for many notes at once: one write per buffer-full instead of one per piece.
+fn notes() -> std::io::BufWriter<std::io::StderrLock<'static>> {
+    std::io::BufWriter::with_capacity(64 << 10, std::io::stderr().lock())
+}
+
 /// `println!` through [`line`].
 #[macro_export]
 #[doc(hidden)]
@@ -147,13 +185,17 @@ impl Progress {
 
 /// `kaohe score`: one line per unit on stdout, findings and the count on stderr.
 pub fn results(results: &[UnitResult], files: usize, output: Option<&Path>) {
+    use std::io::Write;
+    let mut out = Lines::new();
     for r in results {
         let sheet = r.sheet.as_deref().map(|s| format!("!{s}")).unwrap_or_default();
         match (&r.assessment, r.status()) {
-            (Some(a), Status::Scored) => out!("{} {} {:>7.2}  {}", fit(&r.county, 10), fit(&r.center, 28), a.total, a.grade),
-            (_, status) => out!("{} {} {:>7}  {} ({}{sheet})", fit(&r.county, 10), fit(&r.center, 28), "-", status.label(), r.file),
+            (Some(a), Status::Scored) => out.line(format_args!("{} {} {:>7.2}  {}", fit(&r.county, 10), fit(&r.center, 28), a.total, a.grade)),
+            (_, status) => out.line(format_args!("{} {} {:>7}  {} ({}{sheet})", fit(&r.county, 10), fit(&r.center, 28), "-", status.label(), r.file)),
         }
     }
+    drop(out);
+    let mut err = notes();
     const PER_CODE: usize = 5;
     for r in results {
         let mut shown: std::collections::HashMap<&str, usize> = Default::default();
@@ -166,12 +208,13 @@ pub fn results(results: &[UnitResult], files: usize, output: Option<&Path>) {
             let place = [f.sheet.clone(), f.cell.clone()].into_iter().flatten().collect::<Vec<_>>().join("!");
             let place = if place.is_empty() { String::new() } else { format!(" {place}") };
             let item = f.item.as_deref().map(|i| format!(" [序号 {i}]")).unwrap_or_default();
-            eprintln!("{}:{}{} {} ({}): {}", r.file, place, item, f.severity.label(), f.code, f.message);
+            let _ = writeln!(err, "{}:{}{} {} ({}): {}", r.file, place, item, f.severity.label(), f.code, f.message);
         }
         for (code, n) in shown.into_iter().filter(|(_, n)| *n > PER_CODE) {
-            eprintln!("{}: … {} more `{code}` findings (all are in --json and the summary's 问题清单 sheet)", r.file, n - PER_CODE);
+            let _ = writeln!(err, "{}: … {} more `{code}` findings (all are in --json and the summary's 问题清单 sheet)", r.file, n - PER_CODE);
         }
     }
+    drop(err);
     let t = crate::units::tally(results);
     let mut extra = Vec::new();
     if t.duplicated > 0 {
