@@ -304,3 +304,71 @@ pub fn inputs_for(
     }
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary() -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.set_properties(&properties("统计表", Kind::Summary));
+        book.add_worksheet().write(0, 0, "统计表").unwrap();
+        save_summary(&mut book).unwrap()
+    }
+
+    /// The same package with its recorded digest replaced by `digest`.
+    fn recording(bytes: &[u8], digest: &str) -> Vec<u8> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let name = entry.name().unwrap().to_string();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+            if name == "docProps/custom.xml" {
+                let xml = String::from_utf8(data).unwrap();
+                let at = xml.find("<vt:lpwstr>").unwrap() + "<vt:lpwstr>".len();
+                data = format!("{}{digest}{}", &xml[..at], &xml[at + 64..]).into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.write_all(&data).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    fn owner(bytes: &[u8]) -> Owner {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.xlsx");
+        std::fs::write(&path, bytes).unwrap();
+        summary_owner(&path)
+    }
+
+    #[test]
+    fn a_summary_is_its_own_until_edited_and_older_seals_still_count() {
+        let bytes = summary();
+        assert_eq!(owner(&bytes), Owner::Kaohe);
+        // Rewritten with the same content (as `recording` does), the directory digest still holds.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+        let (index, content) = (content_digest(&mut zip).unwrap(), bytes_digest(&mut zip).unwrap());
+        assert_ne!(index, content);
+        assert_eq!(owner(&recording(&bytes, &index)), Owner::Kaohe);
+        // A summary sealed by an earlier kaohe (digest of the parts' bytes) is still kaohe's.
+        assert_eq!(owner(&recording(&bytes, &content)), Owner::Kaohe);
+        // Any other digest: edited since.
+        assert_eq!(owner(&recording(&bytes, &"1".repeat(64))), Owner::EditedSince);
+    }
+
+    #[test]
+    fn a_summary_written_to_disk_is_the_one_built_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.set_properties(&properties("统计表", Kind::Summary));
+        book.add_worksheet().write(0, 0, "统计表").unwrap();
+        write_summary(&mut book, &path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), summary());
+        assert_eq!(summary_owner(&path), Owner::Kaohe);
+        // Nothing but the output is left in the folder.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
