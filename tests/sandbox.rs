@@ -170,3 +170,64 @@ fn a_limited_address_space_still_scores_and_still_caps_memory() {
     assert!(bad["findings"][0]["message"].as_str().unwrap().contains("memory cap of 16 MiB"), "{bad}");
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// Only kaohe's own evaluator holding a valid rubric (rebuilt byte for byte
+/// at load) serves call after call from one instance; a component that is not
+/// exactly that (the hostile one, a 1.0 build, the evaluator with its rubric
+/// bytes added) gets a fresh instance per call, and all score the same.
+#[test]
+fn only_kaohes_own_evaluator_keeps_its_instances() {
+    let rt = Runtime::new(Limits::default()).unwrap();
+    let builtin = rt.load(kaohe::BUILTIN_RUBRIC, "built-in").unwrap();
+    assert!(builtin.reuses_instances());
+    let toml = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../rubrics/township-example/rubric.toml")).unwrap();
+    let built = kaohe::rubric_build::from_toml(&toml).unwrap();
+    assert!(rt.load(&built, "built").unwrap().reuses_instances(), "what `kaohe rubric build` makes");
+    assert!(!load(limits()).1.reuses_instances(), "the hostile component");
+    let old = std::fs::read(kaohe_test_artifacts::CHANGZHI_2023_WIT_1_0).unwrap();
+    assert!(!rt.load(&old, "1.0").unwrap().reuses_instances(), "a 1.0 component");
+    // A custom section added at the end: still a working component, no longer exactly one kaohe made.
+    let mut altered = kaohe::BUILTIN_RUBRIC.to_vec();
+    altered.extend([0, 6, 5]);
+    altered.extend(b"extra");
+    let altered = rt.load(&altered, "altered").unwrap();
+    assert!(!altered.reuses_instances());
+    // Kept or fresh, the same answers, many times over.
+    let dir = tempfile::tempdir().unwrap();
+    let card = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/长治市/潞州区.xlsx");
+    let files: Vec<PathBuf> = (0..40)
+        .map(|i| {
+            let p = dir.path().join(format!("{i}.xlsx"));
+            std::fs::copy(&card, &p).unwrap();
+            p
+        })
+        .collect();
+    let kept = score_files(&builtin, &files);
+    let fresh = score_files(&altered, &files);
+    assert!(kept.iter().all(|r| r.ok() && r.assessment.as_ref().unwrap().total == kept[0].assessment.as_ref().unwrap().total));
+    for (k, f) in kept.iter().zip(&fresh) {
+        assert_eq!(k.points, f.points);
+    }
+}
+
+/// A compiled component is cached as a file per component and engine: the
+/// next run maps it instead of compiling; a damaged file is compiled again.
+#[test]
+fn compiled_components_are_cached_and_a_damaged_entry_is_rebuilt() {
+    let cache = tempfile::tempdir().unwrap();
+    let first = Runtime::with_cache(Limits::default(), Some(cache.path())).unwrap();
+    first.load(kaohe::BUILTIN_RUBRIC, "built-in").unwrap();
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache.path().join("components")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let written = std::fs::metadata(&entries[0]).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let second = Runtime::with_cache(Limits::default(), Some(cache.path())).unwrap();
+    let t = Instant::now();
+    assert_eq!(second.load(kaohe::BUILTIN_RUBRIC, "built-in").unwrap().info.id, "changzhi-2023");
+    let loaded = t.elapsed();
+    assert_eq!(std::fs::metadata(&entries[0]).unwrap().modified().unwrap(), written, "read, not rewritten ({loaded:?})");
+    std::fs::write(&entries[0], b"not a compiled component").unwrap();
+    let third = Runtime::with_cache(Limits::default(), Some(cache.path())).unwrap();
+    assert_eq!(third.load(kaohe::BUILTIN_RUBRIC, "built-in").unwrap().info.id, "changzhi-2023");
+    assert!(std::fs::metadata(&entries[0]).unwrap().len() > 100_000, "compiled again and replaced");
+}

@@ -165,22 +165,27 @@ impl W {
 
 /// Read a rubric from [`encode`]'s bytes, borrowing every text from them.
 pub fn decode(bytes: &'static [u8]) -> Result<Rubric, String> {
-    decode_with(bytes, false)
+    decode_with(bytes, false, Cow::Borrowed)
+}
+
+/// [`decode`] into a rubric that owns its texts (bytes of any lifetime).
+pub fn decode_owned(bytes: &[u8]) -> Result<Rubric, String> {
+    decode_with(bytes, false, |s| Cow::Owned(s.to_string()))
 }
 
 /// [`decode`] for the evaluator's own slot, without checking the texts' UTF-8
 /// (see the safety note in `R::s`).
 pub fn decode_slot(bytes: &'static [u8]) -> Result<Rubric, String> {
-    decode_with(bytes, true)
+    decode_with(bytes, true, Cow::Borrowed)
 }
 
-fn decode_with(bytes: &'static [u8], trusted: bool) -> Result<Rubric, String> {
+fn decode_with<'a>(bytes: &'a [u8], trusted: bool, text: fn(&'a str) -> Text) -> Result<Rubric, String> {
     if bytes.get(..4) != Some(MAGIC) {
         return Err("not kaohe rubric data (KHR2)".into());
     }
     let body_len = bytes.get(4..8).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize).ok_or("rubric data cut short")?;
     let body = bytes.get(8..8 + body_len).ok_or("rubric data cut short")?;
-    let mut r = R { b: body, strings: &bytes[8 + body_len..], at: 0, trusted };
+    let mut r = R { b: body, strings: &bytes[8 + body_len..], at: 0, trusted, text };
     let (id, version, title, issuer, region) = (r.s()?, r.s()?, r.s()?, r.s()?, r.s()?);
     let level = match r.u8()? {
         0 => Level::CountyCenter,
@@ -233,14 +238,15 @@ fn part_of(v: u8) -> Result<Part, String> {
     })
 }
 
-struct R {
-    b: &'static [u8],
-    strings: &'static [u8],
+struct R<'a> {
+    b: &'a [u8],
+    strings: &'a [u8],
     at: usize,
     trusted: bool,
+    text: fn(&'a str) -> Text,
 }
 
-impl R {
+impl<'a> R<'a> {
     fn take<const N: usize>(&mut self) -> Result<[u8; N], String> {
         let out = self.b.get(self.at..self.at + N).and_then(|s| s.try_into().ok()).ok_or("rubric data cut short")?;
         self.at += N;
@@ -266,9 +272,9 @@ impl R {
             // are `encode`'s copies of `&str`s (valid UTF-8 by construction). Validating 12 KB of
             // Chinese text cost more than the rest of an instance; a slot altered by hand makes
             // another, untrusted component, sandboxed like any other.
-            Ok(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) }))
+            Ok((self.text)(unsafe { std::str::from_utf8_unchecked(bytes) }))
         } else {
-            std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|_| "rubric data: text is not UTF-8".to_string())
+            std::str::from_utf8(bytes).map(self.text).map_err(|_| "rubric data: text is not UTF-8".to_string())
         }
     }
     fn part(&mut self) -> Result<Part, String> {
@@ -498,6 +504,40 @@ pub fn component(evaluator: &[u8], rubric: &Rubric, source_sha256: &str, kaohe_v
     put_leb(&mut bytes, body.len() as u64);
     bytes.extend(body);
     Ok(bytes)
+}
+
+/// The rubric of `component` if it is exactly what [`component`] makes of
+/// `evaluator` and some valid rubric: the evaluator's bytes with a slot
+/// holding canonical rubric data (decoding and re-encoding to the same bytes,
+/// every text checked, the rubric valid), and one source section after.
+/// Such a component runs only the evaluator's code on data it reads soundly.
+///
+/// ```ignore
+/// let built = kaohe_engine::codec::component(evaluator, &rubric, "sha", "0.1.0").unwrap();
+/// assert!(kaohe_engine::codec::built_from(evaluator, &built).is_some());
+/// ```
+pub fn built_from(evaluator: &[u8], component: &[u8]) -> Option<Rubric> {
+    let mut found = component.windows(MARKER.len()).enumerate().filter(|(_, w)| *w == MARKER).map(|(i, _)| i);
+    let at = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    let len_at = at + MARKER.len();
+    let len = u32::from_le_bytes(component.get(len_at..len_at + 4)?.try_into().ok()?) as usize;
+    let data = component.get(len_at + 4..len_at + 4 + len)?;
+    let rubric = decode_owned(data).ok()?;
+    if rubric.validate().is_err() || encode(&rubric) != data {
+        return None;
+    }
+    let filled = fill_slot(evaluator, data).ok()?;
+    let rest = component.strip_prefix(filled.as_slice())?;
+    // One custom section named SOURCE_SECTION, to the end.
+    let (&0, rest) = rest.split_first()? else { return None };
+    let (size, body) = leb(rest, 0)?;
+    let body = rest.get(body..)?;
+    let (name_len, name_at) = leb(body, 0)?;
+    let named = body.get(name_at..name_at + name_len as usize)? == SOURCE_SECTION.as_bytes();
+    (named && body.len() as u64 == size).then_some(rubric)
 }
 
 /// Where the slot starts in `component`: exactly one marker followed by room for the slot.

@@ -21,8 +21,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::Engine;
+use wasmtime::component::Linker;
 
 use crate::runtime::{CallError, Limits, State, sandboxed_store, start_ticker};
 use crate::workbook::parse::{Cell, Parsed, Parser, RawSheet, ReadLimits, Value};
@@ -86,26 +86,13 @@ pub struct Sandboxed {
 impl Sandboxed {
     /// Compile the built-in reader component (or load it from the cache).
     pub fn new(budget: Limits, cache_dir: Option<&std::path::Path>) -> Result<Self> {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        config.max_wasm_stack(1 << 20);
-        // Memory is reserved only up to the cap (no pooling: reads are fewer than
-        // rubric calls, and their cap is larger), bounds checked by the compiled code.
-        config.memory_reservation(budget.memory as u64).memory_guard_size(0).memory_reservation_for_growth(0);
-        if let Some(dir) = cache_dir {
-            let mut cache = wasmtime::CacheConfig::new();
-            cache.with_directory(dir);
-            if std::fs::create_dir_all(dir).is_ok()
-                && let Ok(cache) = wasmtime::Cache::new(cache)
-            {
-                config.cache(Some(cache));
-            }
-        }
-        let engine = Engine::new(&config)?;
+        // A read uses a few MiB of memory: kept resident in its pool slot for the next.
+        let engine = crate::runtime::engine(&crate::runtime::Pool { limits: budget, stack: 1 << 20, keep_resident: 4 << 20 })?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        let component =
-            Component::new(&engine, crate::READER_COMPONENT).map_err(anyhow::Error::from).context("the built-in reader component does not compile")?;
+        let component = crate::runtime::compile(&engine, crate::READER_COMPONENT, cache_dir)
+            .map_err(anyhow::Error::from)
+            .context("the built-in reader component does not compile")?;
         let pre = ReaderPre::new(linker.instantiate_pre(&component)?)?;
         let ticker = start_ticker(&engine)?;
         Ok(Sandboxed { engine, pre, budget, _ticker: ticker })

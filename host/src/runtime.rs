@@ -242,6 +242,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<State>,
     limits: Limits,
+    cache_dir: Option<std::path::PathBuf>,
     _ticker: Arc<()>,
 }
 
@@ -262,67 +263,11 @@ impl Runtime {
     /// where that is refused (a `ulimit -v`, valgrind), the engine falls back to
     /// mapping memory per instance, slower but otherwise the same.
     pub fn with_cache(limits: Limits, cache_dir: Option<&std::path::Path>) -> Result<Self> {
-        let engine = match Engine::new(&Self::config(limits, cache_dir, true)) {
-            Ok(engine) => engine,
-            Err(_) => Engine::new(&Self::config(limits, cache_dir, false))?,
-        };
+        let engine = engine(&Pool { limits, stack: 512 << 10, keep_resident: 4 << 20 })?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         let ticker = start_ticker(&engine)?;
-        Ok(Runtime { engine, linker, limits, _ticker: ticker })
-    }
-
-    fn config(limits: Limits, cache_dir: Option<&std::path::Path>, pooling: bool) -> Config {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        config.max_wasm_stack(512 << 10);
-        // A fresh instance per workbook: the pooling allocator reuses memory
-        // slots instead of mapping and unmapping memory for every call.
-        let mut pool = wasmtime::PoolingAllocationConfig::new();
-        pool.total_component_instances(POOL_SLOTS)
-            .total_core_instances(POOL_SLOTS * 4)
-            .total_memories(POOL_SLOTS * 2)
-            .total_tables(POOL_SLOTS * 4)
-            .max_memory_size(limits.memory)
-            // Reset the first 4 MiB of a reused slot with memset rather than madvise:
-            // fewer system calls and TLB shootdowns per workbook.
-            .linear_memory_keep_resident(4 << 20)
-            .table_keep_resident(64 << 10)
-            // wasmtime-wasi brings wasmtime's `async` feature, whose pool reserves 1,000 fiber
-            // stacks (a guard page each) by default: 4 ms of every start. kaohe never calls
-            // a component asynchronously, so one stack slot is enough.
-            .total_stacks(1);
-        if pooling {
-            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
-        } else {
-            // Reserve only what the memory cap allows (compiled code then checks bounds
-            // itself instead of relying on guard pages).
-            config.memory_reservation(limits.memory as u64).memory_guard_size(0).memory_reservation_for_growth(0);
-        }
-        // Copy the small data segments into the resident slot instead of mapping them
-        // copy-on-write: CoW faults flush TLBs on every core, which stalled the other threads.
-        config.memory_init_cow(false);
-        if let Some(dir) = cache_dir {
-            let ready = std::fs::create_dir_all(dir).is_ok() && {
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-                }
-                true
-            };
-            let mut cache_config = wasmtime::CacheConfig::new();
-            cache_config.with_directory(dir);
-            if let (true, Ok(cache)) = (ready, wasmtime::Cache::new(cache_config)) {
-                config.cache(Some(cache));
-            }
-        }
-        // `KAOHE_PERFMAP=1` writes /tmp/perf-PID.map so `perf report` names the
-        // component's functions (build them with `strip = false` to see names).
-        if std::env::var_os("KAOHE_PERFMAP").is_some() {
-            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
-        }
-        config
+        Ok(Runtime { engine, linker, limits, cache_dir: cache_dir.map(Into::into), _ticker: ticker })
     }
 
     /// Compile a component, check it exports the rubric interface, and read its description.
@@ -331,8 +276,8 @@ impl Runtime {
     pub fn load(&self, bytes: &[u8], origin: &str) -> std::result::Result<LoadedRubric, LoadError> {
         let sha256 = hex(&Sha256::digest(bytes));
         let origin_s = || origin.to_string();
-        let component =
-            Component::new(&self.engine, bytes).map_err(|e| LoadError::NotAComponent { origin: origin_s(), detail: crate::clip(&format!("{:#}", e), 400) })?;
+        let component = compile(&self.engine, bytes, self.cache_dir.as_deref())
+            .map_err(|e| LoadError::NotAComponent { origin: origin_s(), detail: crate::clip(&format!("{:#}", e), 400) })?;
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -353,7 +298,11 @@ impl Runtime {
                 }
             })?),
         };
-        let sandbox = Sandbox { api, limits: self.limits, engine: self.engine.clone() };
+        // kaohe's own evaluator holding a valid rubric (rebuilt here byte for byte) is pure:
+        // its instances may serve call after call. Any other component gets a fresh one per call.
+        let own = matches!(api, Api::V1_1(_)) && kaohe_engine::codec::built_from(crate::EVALUATOR_COMPONENT, bytes).is_some();
+        let warm = own.then(Default::default);
+        let sandbox = Sandbox { api, limits: self.limits, engine: self.engine.clone(), warm };
         let info = sandbox.describe().map_err(|error| LoadError::DescribeFailed { origin: origin_s(), error })?;
         let index = info.items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect();
         let mut point_ids = Vec::new();
@@ -412,6 +361,14 @@ impl LoadedRubric {
         &self.item_points
     }
 
+    /// Whether calls reuse instances: only for kaohe's own evaluator holding a
+    /// valid rubric (a built-in, or what `kaohe rubric build` made), which
+    /// kaohe rebuilt byte for byte at load and knows to be pure. Every other
+    /// component gets a fresh instance per call.
+    pub fn reuses_instances(&self) -> bool {
+        self.sandbox.warm.is_some()
+    }
+
     /// The version of `kaohe:rubric` the component is called through, e.g. "1.1.0".
     pub fn interface(&self) -> &'static str {
         match self.sandbox.api {
@@ -443,7 +400,7 @@ impl LoadedRubric {
     /// ```
     pub fn score_indexed(&self, entries: &Entries, trace: bool) -> std::result::Result<Answer, CallError> {
         let answer = match &self.sandbox.api {
-            Api::V1_1(pre) => match self.sandbox.run(|s| pre.instantiate(&mut *s)?.kaohe_rubric_scorer().call_score_indexed(s, entries, trace))? {
+            Api::V1_1(pre) => match self.sandbox.score_indexed(pre, entries, trace)? {
                 Ok(scores) => Ok(scores),
                 Err(found) => Err(Answer::Rejected(
                     found
@@ -700,7 +657,21 @@ struct Sandbox {
     api: Api,
     limits: Limits,
     engine: Engine,
+    /// Instances kept between calls, for kaohe's own evaluator only (`None` otherwise).
+    warm: Option<std::sync::Mutex<Vec<Warm>>>,
 }
+
+/// An instance of kaohe's own evaluator kept for the next call: its store (the
+/// same limits, a new deadline per call) and how many calls it has served.
+struct Warm {
+    store: Store<State>,
+    rubric: v1_1::Rubric,
+    stderr: MemoryOutputPipe,
+    calls: u32,
+}
+
+/// Calls one kept instance serves before it is dropped for a fresh one.
+const WARM_CALLS: u32 = 4096;
 
 impl Sandbox {
     /// Run `f` in a fresh store; a failure is classified as a [`CallError`].
@@ -708,6 +679,39 @@ impl Sandbox {
         let (mut store, stderr) = sandboxed_store(&self.engine, self.limits);
         let result = f(&mut store);
         result.map_err(|e| CallError::of(&e, &store, self.limits, &stderr))
+    }
+
+    /// `score-indexed`: on a kept instance where the component is kaohe's own
+    /// evaluator (one that traps is dropped), else on a fresh one.
+    fn score_indexed(
+        &self,
+        pre: &v1_1::RubricPre<State>,
+        entries: &Entries,
+        trace: bool,
+    ) -> std::result::Result<std::result::Result<Scores, Vec<v1_1::kaohe::rubric::indexed::Finding>>, CallError> {
+        let Some(warm) = &self.warm else {
+            return self.run(|s| pre.instantiate(&mut *s)?.kaohe_rubric_scorer().call_score_indexed(s, entries, trace));
+        };
+        let kept = warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut w = match kept {
+            Some(w) => w,
+            None => {
+                let (mut store, stderr) = sandboxed_store(&self.engine, self.limits);
+                let rubric = pre.instantiate(&mut store).map_err(|e| CallError::of(&e, &store, self.limits, &stderr))?;
+                Warm { store, rubric, stderr, calls: 0 }
+            }
+        };
+        w.store.set_epoch_deadline(deadline_ticks(self.limits));
+        match w.rubric.kaohe_rubric_scorer().call_score_indexed(&mut w.store, entries, trace) {
+            Ok(answer) => {
+                w.calls += 1;
+                if w.calls < WARM_CALLS {
+                    warm.lock().unwrap_or_else(|e| e.into_inner()).push(w);
+                }
+                Ok(answer)
+            }
+            Err(e) => Err(CallError::of(&e, &w.store, self.limits, &w.stderr)),
+        }
     }
 
     fn describe(&self) -> std::result::Result<RubricInfo, CallError> {
@@ -723,6 +727,105 @@ impl Sandbox {
             Api::V1_1(pre) => self.run(|s| pre.instantiate(&mut *s)?.kaohe_rubric_scorer().call_score(s, entries)),
         }
     }
+}
+
+/// How a [`Runtime`]'s (or the reader's) instances are allocated: their limits,
+/// wasm stack, and how much of a memory slot is kept resident between them.
+pub(crate) struct Pool {
+    pub limits: Limits,
+    pub stack: usize,
+    pub keep_resident: usize,
+}
+
+/// An engine for sandboxed calls: epoch deadlines, the pooling allocator, and
+/// the compilation cache in `cache_dir`. The pooling allocator reserves a
+/// large range of address space up front; where that is refused (a `ulimit
+/// -v`, valgrind), the engine falls back to mapping memory per instance,
+/// slower but otherwise the same.
+pub(crate) fn engine(pool: &Pool) -> Result<Engine> {
+    match Engine::new(&config(pool, true)) {
+        Ok(engine) => Ok(engine),
+        Err(_) => Ok(Engine::new(&config(pool, false))?),
+    }
+}
+
+/// Compile `bytes`, or load what an earlier run compiled from `cache_dir`.
+///
+/// The cache holds one file per component and engine: wasmtime's own
+/// serialisation, named by the SHA-256 of the component's bytes and a hash of
+/// the engine's version and settings, mapped straight from disk when loaded
+/// (wasmtime's built-in cache decompresses each entry and rewrites its usage
+/// statistics on every run: about 1 ms of a single workbook's 7). The folder
+/// is the user's own (mode 0700); like wasmtime's cache, it is trusted to
+/// hold only what kaohe wrote there. A file that does not load is compiled
+/// again and replaced; a cache that cannot be written is skipped.
+pub(crate) fn compile(engine: &Engine, bytes: &[u8], cache_dir: Option<&std::path::Path>) -> wasmtime::Result<Component> {
+    use std::hash::{Hash, Hasher};
+    let Some(dir) = cache_dir else { return Component::new(engine, bytes) };
+    let mut compat = std::hash::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut compat);
+    let dir = dir.join("components");
+    let path = dir.join(format!("{}-{:016x}.cwasm", hex(&Sha256::digest(bytes)), compat.finish()));
+    if path.is_file() {
+        // SAFETY: the file is one this function wrote from `Component::serialize` (see above);
+        // wasmtime checks its header and that it was compiled for this engine.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+            return Ok(component);
+        }
+    }
+    let component = Component::new(engine, bytes)?;
+    let private = std::fs::create_dir_all(&dir).is_ok() && {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = dir.parent().map(|d| std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)));
+        }
+        true
+    };
+    if private && let Ok(serialized) = component.serialize() {
+        let _ = crate::output::write_atomic(&path, &serialized);
+    }
+    Ok(component)
+}
+
+fn config(pool_of: &Pool, pooling: bool) -> Config {
+    let limits = pool_of.limits;
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config.max_wasm_stack(pool_of.stack);
+    // A fresh instance per workbook: the pooling allocator reuses memory
+    // slots instead of mapping and unmapping memory for every call.
+    let mut pool = wasmtime::PoolingAllocationConfig::new();
+    pool.total_component_instances(POOL_SLOTS)
+        .total_core_instances(POOL_SLOTS * 4)
+        .total_memories(POOL_SLOTS * 2)
+        .total_tables(POOL_SLOTS * 4)
+        .max_memory_size(limits.memory)
+        // Reset what a call used of a reused slot (up to `keep_resident`) with memset
+        // rather than madvise: fewer system calls, and no TLB shootdowns stalling the
+        // other threads (through the sandboxed reader an xls reads in 217 µs, not 323).
+        .linear_memory_keep_resident(pool_of.keep_resident)
+        .table_keep_resident(64 << 10)
+        // wasmtime-wasi brings wasmtime's `async` feature, whose pool reserves 1,000 fiber
+        // stacks (a guard page each) by default: 4 ms of every start. kaohe never calls
+        // a component asynchronously, so one stack slot is enough.
+        .total_stacks(1);
+    if pooling {
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+    } else {
+        // Reserve only what the memory cap allows (compiled code then checks bounds
+        // itself instead of relying on guard pages).
+        config.memory_reservation(limits.memory as u64).memory_guard_size(0).memory_reservation_for_growth(0);
+    }
+    // Copy the small data segments into the resident slot instead of mapping them
+    // copy-on-write: CoW faults flush TLBs on every core, which stalled the other threads.
+    config.memory_init_cow(false);
+    // `KAOHE_PERFMAP=1` writes /tmp/perf-PID.map so `perf report` names the
+    // component's functions (build them with `strip = false` to see names).
+    if std::env::var_os("KAOHE_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
+    config
 }
 
 /// Start the thread that advances `engine`'s epoch every tick; it ends once the
@@ -761,10 +864,14 @@ pub(crate) fn sandboxed_store(engine: &Engine, limits: Limits) -> (Store<State>,
         let limits_state = Limiter { inner: store_limits, memory_refused: false };
         let mut store = Store::new(engine, State { wasi, table: ResourceTable::new(), limits: limits_state });
         store.limiter(|s| &mut s.limits);
-        let ticks = (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
-        store.set_epoch_deadline(ticks);
+        store.set_epoch_deadline(deadline_ticks(limits));
         (store, stderr)
     }
+}
+
+/// A call's deadline in epoch ticks from now.
+fn deadline_ticks(limits: Limits) -> u64 {
+    (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1
 }
 
 /// Where compiled components are cached unless told otherwise:
