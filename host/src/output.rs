@@ -160,22 +160,31 @@ fn seal_into<R: std::io::Read + std::io::Seek, W: Write + std::io::Seek>(mut zip
 
 /// SHA-256 over every part but `docProps/`: each one's name, size and CRC-32, in name order.
 fn content_digest<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut hash = Sha256::new();
-    for name in content_parts(zip) {
-        let entry = zip.by_name(&name)?;
-        hash.update(name.as_bytes());
-        hash.update([0]);
-        hash.update(entry.size().to_le_bytes());
-        hash.update(entry.crc32().to_le_bytes());
-    }
-    Ok(crate::runtime::hex(&hash.finalize()))
+    digest_parts(zip, |hash, entry| {
+        sha2::Digest::update(hash, entry.crc32().to_le_bytes());
+        Ok(())
+    })
 }
 
 /// The digest earlier builds of kaohe recorded: over every part's uncompressed
-/// bytes. Read in pieces, with a cap per part, so an
-/// old summary is still recognised as kaohe's own.
+/// bytes (read in pieces, with a cap per part), so that an old summary is still
+/// recognised as kaohe's own.
 fn bytes_digest<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Result<String> {
+    digest_parts(zip, |hash, entry| {
+        let size = entry.size();
+        // A summary is kaohe's own output, but the file on disk may be anything: read with a cap.
+        let read = std::io::copy(&mut std::io::Read::take(entry, 256 << 20), hash)?;
+        anyhow::ensure!(read == size, "a part is not the size it declares");
+        Ok(())
+    })
+}
+
+/// SHA-256 over every part but `docProps/`, in name order: each one's name, a
+/// zero, its size, then what `each` adds.
+fn digest_parts<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    mut each: impl FnMut(&mut sha2::Sha256, zip::read::ZipFile<'_, R>) -> Result<()>,
+) -> Result<String> {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
     for name in content_parts(zip) {
@@ -183,9 +192,7 @@ fn bytes_digest<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) 
         hash.update(name.as_bytes());
         hash.update([0]);
         hash.update(entry.size().to_le_bytes());
-        // A summary is kaohe's own output, but the file on disk may be anything: read with a cap.
-        let read = std::io::copy(&mut std::io::Read::take(entry, 256 << 20), &mut hash)?;
-        anyhow::ensure!(read == zip.by_name(&name)?.size(), "a part is not the size it declares");
+        each(&mut hash, entry)?;
     }
     Ok(crate::runtime::hex(&hash.finalize()))
 }
