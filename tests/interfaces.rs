@@ -214,3 +214,35 @@ fn the_1_1_interface_only_adds_to_1_0() {
     assert_eq!(was["types"], now["types"], "the types did not change at all");
     assert!(now["scorer"].iter().any(|l| l.starts_with("score-indexed: func")), "1.1 adds score-indexed");
 }
+
+/// From the command line: `kaohe rubrics` says which interface each component
+/// is called through, and `kaohe score` with the 1.0 build gives the built-in's totals.
+#[test]
+fn the_cli_lists_the_interface_and_scores_with_a_1_0_component() {
+    let kaohe = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_kaohe")).args(args).env_remove("KAOHE_RUBRIC_DIR").output().unwrap();
+    let old = kaohe_test_artifacts::CHANGZHI_2023_WIT_1_0;
+    let o = kaohe(&["rubrics", "--json", "--rubric", old]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let interfaces: Vec<(&str, &str)> =
+        j["rubrics"].as_array().unwrap().iter().map(|r| (r["origin"].as_str().unwrap(), r["interface"].as_str().unwrap())).collect();
+    assert!(interfaces.iter().any(|(o, i)| o.contains("built-in") && *i == "1.1.0"), "{interfaces:?}");
+    assert!(interfaces.iter().any(|(o, i)| *o == old && *i == "1.0.0"), "{interfaces:?}");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/长治市");
+    let totals = |rubric: &[&str]| {
+        let mut args = vec!["score", "--json"];
+        args.extend(rubric);
+        args.push(samples.to_str().unwrap());
+        let o = kaohe(&args);
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        // Every result whole (totals, items, the trace, findings) but the component's digest.
+        let mut results = j["results"].as_array().unwrap().clone();
+        for r in &mut results {
+            r["rubric"]["sha256"] = serde_json::Value::Null;
+        }
+        (o.status.code(), results)
+    };
+    let (new, old) = (totals(&[]), totals(&["--rubric", old]));
+    assert!(new == old, "1.0 and 1.1 differ on the samples");
+    assert!(new.1.len() >= 8 && new.1.iter().all(|r| r["total"].is_number() && !r["trace"].as_array().unwrap().is_empty()));
+}

@@ -60,7 +60,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List the rubrics kaohe can load: id, version, level, items, points, SHA-256, origin.
+    /// List the rubrics kaohe can load: id, version, level, items, points, the kaohe:rubric version it is called through, SHA-256, origin.
     Rubrics {
         /// Also load these component files.
         #[arg(long = "rubric", value_name = "PATH")]

@@ -159,6 +159,8 @@ pub struct RubricSummary<'a> {
     pub max_total: f64,
     pub sha256: &'a str,
     pub origin: &'a str,
+    /// The `kaohe:rubric` version the component is called through, e.g. `1.1.0`.
+    pub interface: &'static str,
 }
 
 impl<'a> RubricSummary<'a> {
@@ -177,6 +179,7 @@ impl<'a> RubricSummary<'a> {
             max_total: i.max_total,
             sha256: &r.sha256,
             origin: &r.origin,
+            interface: r.interface(),
         }
     }
 }

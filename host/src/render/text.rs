@@ -109,16 +109,17 @@ pub fn json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 /// `kaohe rubrics`: one line per rubric; failures on stderr.
 pub fn rubric_list(rubrics: &[LoadedRubric], errors: &[LoadFailure]) {
-    out!("{} {} {} {:>5} {:>12}  {:<64}  ORIGIN", fit("ID", 24), fit("VERSION", 8), fit("LEVEL", 16), "ITEMS", "POINTS", "SHA-256");
+    out!("{} {} {} {:>5} {:>12} {}  {:<64}  ORIGIN", fit("ID", 24), fit("VERSION", 8), fit("LEVEL", 16), "ITEMS", "POINTS", fit("WIT", 6), "SHA-256");
     for r in rubrics {
         let i = &r.info;
         out!(
-            "{} {} {} {:>5} {:>12}  {}  {}",
+            "{} {} {} {:>5} {:>12} {}  {}  {}",
             fit(&i.id, 24),
             fit(&i.version, 8),
             fit(crate::level_name(i.level), 16),
             i.items.len(),
             format!("{}..{}", i.min_total, i.max_total),
+            fit(r.interface(), 6),
             r.sha256,
             r.origin
         );
