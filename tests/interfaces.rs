@@ -246,3 +246,21 @@ fn the_cli_lists_the_interface_and_scores_with_a_1_0_component() {
     assert!(new == old, "1.0 and 1.1 differ on the samples");
     assert!(new.1.len() >= 8 && new.1.iter().all(|r| r["total"].is_number() && !r["trace"].as_array().unwrap().is_empty()));
 }
+
+/// Entries by position that do not fit the rubric (lists of the wrong length)
+/// are the component's `malformed` finding, a rejection, never a trap.
+#[test]
+fn entries_of_the_wrong_shape_are_rejected() {
+    let rt = Runtime::new(Default::default()).unwrap();
+    let (new, _) = both(&rt);
+    let mut short = new.blank_entries();
+    short.values.pop();
+    let mut long = new.blank_entries();
+    long.kinds.push(EntryKind::Blank);
+    for entries in [short, long] {
+        let Answer::Rejected(found) = new.score_indexed(&entries, false).unwrap() else { panic!("rejected") };
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].code, found[0].item.as_str()), (Code::Rejected, ""));
+        assert!(found[0].message.contains("评分标准有 70 项"), "{}", found[0].message);
+    }
+}

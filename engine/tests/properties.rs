@@ -136,3 +136,132 @@ proptest! {
         prop_assert_eq!(fmt_points(x), reference, "{}", x);
     }
 }
+
+/// What one item is given, by position: blank, points, or a value (or none) per sub-rule.
+#[derive(Debug, Clone)]
+enum Given {
+    Blank,
+    Points(f64),
+    Counts(Vec<Option<f64>>),
+}
+
+fn any_given() -> impl Strategy<Value = Vec<Given>> {
+    let num = || prop_oneof![-5.0..40.0f64, (0u32..12).prop_map(|n| n as f64), (0u32..24).prop_map(|h| h as f64 / 2.0), Just(f64::NAN)];
+    let per_item: Vec<BoxedStrategy<Given>> = rubric()
+        .items()
+        .map(|r| {
+            let rules = r.item.rules.len();
+            prop_oneof![
+                Just(Given::Blank),
+                num().prop_map(Given::Points),
+                proptest::collection::vec(proptest::option::of(num()), rules..=rules).prop_map(Given::Counts),
+            ]
+            .boxed()
+        })
+        .collect();
+    per_item
+}
+
+/// A valid value for every item, by position (as [`valid_entries`], some rules items left blank).
+fn valid_given() -> impl Strategy<Value = Vec<Given>> {
+    let per_item: Vec<BoxedStrategy<Given>> = rubric()
+        .items()
+        .map(|r| match r.item.scoring() {
+            Scoring::Range => {
+                let halves = (r.item.max_points() * 2.0) as u32;
+                (0..=halves).prop_map(|h| Given::Points(h as f64 / 2.0)).boxed()
+            }
+            Scoring::Levels(levels) => {
+                let mut choices = vec![0.0];
+                choices.extend(levels.iter().map(|l| l.points));
+                proptest::sample::select(choices).prop_map(Given::Points).boxed()
+            }
+            Scoring::Rules(rules) => {
+                let per_rule: Vec<BoxedStrategy<Option<f64>>> = rules
+                    .iter()
+                    .map(|rule| match rule.mode {
+                        RuleMode::PerOccurrence => proptest::option::of((0u32..30).prop_map(|n| n as f64)).boxed(),
+                        RuleMode::Discretionary => {
+                            let halves = (rule.cap * 2.0) as u32;
+                            proptest::option::of((0..=halves).prop_map(|h| h as f64 / 2.0)).boxed()
+                        }
+                    })
+                    .collect();
+                prop_oneof![Just(Given::Blank), per_rule.prop_map(Given::Counts)].boxed()
+            }
+        })
+        .collect();
+    per_item
+}
+
+proptest! {
+    /// Valid entries score by position exactly as by name (see [`same_answer`]).
+    #[test]
+    fn valid_entries_score_by_position_as_by_name(given in valid_given()) {
+        let (by_name, by_position) = (named(&given).is_ok(), same_answer(&given)?);
+        prop_assert!(by_name && by_position, "valid entries are scored both ways");
+    }
+
+    /// Any entries give the same answer both ways, findings included.
+    #[test]
+    fn scoring_by_position_is_scoring_by_name(given in any_given()) {
+        same_answer(&given)?;
+    }
+}
+
+fn named(given: &[Given]) -> Result<kaohe_engine::Assessment, Vec<kaohe_engine::Finding>> {
+    let r = rubric();
+    let named: Vec<Entry> = r
+        .items()
+        .zip(given)
+        .map(|(item, g)| {
+            let value = match g {
+                Given::Blank => EntryValue::Blank,
+                Given::Points(p) => EntryValue::Points(*p),
+                Given::Counts(c) => EntryValue::Counts(item.item.rules.iter().zip(c).filter_map(|(rule, v)| v.map(|v| (rule.id.to_string(), v))).collect()),
+            };
+            Entry::new(&item.item.id, value)
+        })
+        .collect();
+    r.score(&named)
+}
+
+/// Scoring by position (what `score-indexed` runs) gives exactly what scoring
+/// by name gives: the same points for every item and sub-rule, totals, grade
+/// and trace, or the same findings, word for word and code for code. Returns
+/// whether it scored.
+fn same_answer(given: &[Given]) -> Result<bool, TestCaseError> {
+    let r = rubric();
+    let by_position: Vec<kaohe_engine::Given<'_>> = given
+        .iter()
+        .map(|g| match g {
+            Given::Blank => kaohe_engine::Given::Blank,
+            Given::Points(p) => kaohe_engine::Given::Points(*p),
+            Given::Counts(c) => kaohe_engine::Given::Counts(c),
+        })
+        .collect();
+    match (named(given), r.score_indexed(&by_position, true)) {
+        (Ok(a), Ok(s)) => {
+            prop_assert_eq!(a.total, s.total);
+            prop_assert_eq!(a.grade.as_str(), &*r.bands[s.band].label);
+            prop_assert_eq!(&a.trace, &s.trace);
+            prop_assert_eq!(a.categories.iter().map(|c| c.score).collect::<Vec<_>>(), s.categories.clone());
+            let mut at = 0;
+            for (item, score) in r.items().zip(&a.items) {
+                prop_assert_eq!(s.points[at], Some(score.points));
+                for (k, rule) in item.item.rules.iter().enumerate() {
+                    let named_off = score.sub_rules.iter().find(|(id, _)| id == &*rule.id).map(|(_, v)| *v);
+                    prop_assert_eq!(s.points[at + 1 + k], named_off);
+                }
+                at += 1 + item.item.rules.len();
+            }
+            prop_assert_eq!(at, s.points.len());
+            Ok(true)
+        }
+        (Err(x), Err(y)) => {
+            prop_assert_eq!(x, y);
+            Ok(false)
+        }
+        (x, y) => Err(TestCaseError::fail(format!("by name {:?}, by position {:?}", x.is_ok(), y.is_ok()))),
+    }
+}
