@@ -155,9 +155,14 @@ pub enum LoadError {
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LoadError::NotAComponent { origin, detail } => write!(f, "{origin} is not a valid WebAssembly component: {detail}"),
+            LoadError::NotAComponent { origin, detail } => write!(
+                f,
+                "{origin} is not a valid WebAssembly component ({detail}); a rubric is a .wasm file, made from a rubric.toml or an authoring workbook with `kaohe rubric build`"
+            ),
             LoadError::DisallowedImports { origin, detail } => write!(f, "{origin} needs imports the host does not grant: {detail}"),
-            LoadError::NotARubric { origin } => write!(f, "{origin} is not a kaohe rubric component: it does not export {INTERFACE}"),
+            LoadError::NotARubric { origin } => {
+                write!(f, "{origin} is not a kaohe rubric component: it exports none of {}", INTERFACES.join(", "))
+            }
             LoadError::WrongInterface { origin, exported } => write!(
                 f,
                 "{origin} exports {}, an interface version this host does not support; it needs one of {}. \
@@ -277,7 +282,7 @@ impl Runtime {
         let sha256 = hex(&Sha256::digest(bytes));
         let origin_s = || origin.to_string();
         let component = compile(&self.engine, bytes, self.cache_dir.as_deref())
-            .map_err(|e| LoadError::NotAComponent { origin: origin_s(), detail: crate::clip(&format!("{:#}", e), 400) })?;
+            .map_err(|e| LoadError::NotAComponent { origin: origin_s(), detail: crate::clip(&one_line(&format!("{:#}", e)), 400) })?;
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -867,6 +872,11 @@ pub(crate) fn sandboxed_store(engine: &Engine, limits: Limits) -> (Store<State>,
         store.set_epoch_deadline(deadline_ticks(limits));
         (store, stderr)
     }
+}
+
+/// wasmtime's multi-line error text on one line (a byte array it pretty-prints, say).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A call's deadline in epoch ticks from now.
