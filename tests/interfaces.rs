@@ -264,3 +264,27 @@ fn entries_of_the_wrong_shape_are_rejected() {
         assert!(found[0].message.contains("评分标准有 70 项"), "{}", found[0].message);
     }
 }
+
+/// `LoadedRubric::assessment` of scores nobody checked (too few points, a band
+/// that does not exist) gives an empty grade and no points, not a panic.
+#[test]
+fn unchecked_scores_make_an_assessment_without_panicking() {
+    let rt = Runtime::new(Default::default()).unwrap();
+    let (new, _) = both(&rt);
+    let s = kaohe::runtime::Scores {
+        points: vec![Some(1.0)],
+        categories: vec![],
+        bonus: 0.0,
+        deduction: 0.0,
+        special: 0.0,
+        special_deduction: 0.0,
+        adjustment: 0.0,
+        total: 1.0,
+        band: 99,
+        trace: vec![],
+    };
+    let a = new.assessment(s, true);
+    assert_eq!(a.grade, "");
+    assert_eq!(a.items.len(), new.info.items.len());
+    assert_eq!((a.items[0].points, a.items[1].points), (1.0, 0.0));
+}

@@ -473,7 +473,6 @@ impl LoadedRubric {
 
     /// A 1.0 answer by position: `Err` says what does not fit the description.
     fn by_position(&self, a: Assessment, trace: bool) -> std::result::Result<Scores, String> {
-        let inconsistent = |why: String| why;
         let mut points = vec![None; self.point_ids.len()];
         // Results come in the rubric's order, so the next id is tried before a lookup.
         let mut next = 0;
@@ -485,7 +484,7 @@ impl LoadedRubric {
                     next = i + 1;
                     Ok(())
                 }
-                None => Err(inconsistent(format!("返回了未描述的序号 {id}"))),
+                None => Err(format!("返回了未描述的序号 {id}")),
             }
         };
         for s in &a.items {
@@ -495,7 +494,7 @@ impl LoadedRubric {
             }
         }
         let Some(band) = self.info.bands.iter().position(|b| b.label == a.grade) else {
-            return Err(inconsistent(format!("考核结果“{}”与总分 {} 对应的档次不符", a.grade, a.total)));
+            return Err(format!("考核结果“{}”与总分 {} 对应的档次不符", a.grade, a.total));
         };
         Ok(Scores {
             points,
@@ -516,6 +515,8 @@ impl LoadedRubric {
     pub fn assessment(&self, s: Scores, items: bool) -> Assessment {
         let base = self.info.categories.iter().filter(|c| c.part == Part::Base);
         let categories = base.zip(&s.categories).map(|(c, &score)| CategoryScore { name: c.name.clone(), score, max_points: c.max_points }).collect();
+        // Checked scores have every position; unchecked ones read as absent, never a panic.
+        let point = |at: usize| s.points.get(at).copied().flatten();
         let items = match items {
             false => Vec::new(),
             true => self
@@ -525,11 +526,11 @@ impl LoadedRubric {
                 .zip(&self.item_points)
                 .map(|(item, &at)| ItemScore {
                     item: item.id.clone(),
-                    points: s.points[at].unwrap_or(0.0),
+                    points: point(at).unwrap_or(0.0),
                     sub_rules: rules(item)
                         .iter()
                         .enumerate()
-                        .filter_map(|(k, r)| s.points[at + 1 + k].map(|v| RuleCount { rule: r.id.clone(), value: v }))
+                        .filter_map(|(k, r)| point(at + 1 + k).map(|v| RuleCount { rule: r.id.clone(), value: v }))
                         .collect(),
                 })
                 .collect(),
@@ -543,7 +544,7 @@ impl LoadedRubric {
             special_deduction: s.special_deduction,
             adjustment: s.adjustment,
             total: s.total,
-            grade: self.info.bands[s.band as usize].label.clone(),
+            grade: self.info.bands.get(s.band as usize).map(|b| b.label.clone()).unwrap_or_default(),
             trace: s.trace,
         }
     }
