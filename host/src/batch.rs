@@ -53,7 +53,18 @@ pub fn ordered<T: Send>(
         drop(tx);
         let mut pending = std::collections::BTreeMap::new();
         let mut done = 0;
-        for (i, out) in rx {
+        loop {
+            // Collect what has arrived, then nap: a receiver blocked in `recv` makes
+            // every send a wake-up (a system call and a context switch on a worker's
+            // core, thousands a second); a receiver that polls costs the workers nothing.
+            let (i, out) = match rx.try_recv() {
+                Ok(got) => got,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    std::thread::sleep(POLL);
+                    continue;
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+            };
             pending.insert(i, out);
             while let Some(out) = pending.remove(&done) {
                 done += 1;
@@ -66,6 +77,9 @@ pub fn ordered<T: Send>(
         Ok(())
     })
 }
+
+/// How long the collecting thread naps when no output is waiting.
+const POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// The number of threads a batch uses unless told: the machine's cores.
 pub fn default_jobs() -> usize {

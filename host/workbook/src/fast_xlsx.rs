@@ -147,7 +147,9 @@ fn inflate(mut input: &[u8], size: u64, limits: &ReadLimits, until: Option<&[u8]
     INFLATE.with(|d| {
         let mut d = d.try_borrow_mut().ok()?;
         d.reset(false);
-        let mut out: Vec<u8> = Vec::new();
+        // Room for the declared size (capped as above) at once: growing 4 KiB at a
+        // time would copy a worksheet a dozen times over.
+        let mut out: Vec<u8> = Vec::with_capacity((size.min(1 << 20) as usize).min(limit));
         loop {
             let len = out.len();
             if len >= limit {
@@ -353,7 +355,7 @@ fn cells(xml: &[u8], strings: &[String], plain: &[bool], limits: &ReadLimits, sh
                 let pos = parse_cell_ref(tag.attr_raw(b"r")?)?;
                 let kind = tag.attr_raw(b"t").unwrap_or(b"n");
                 let style: usize = match tag.attr_raw(b"s") {
-                    Some(s) => std::str::from_utf8(s).ok()?.parse().ok()?,
+                    Some(s) => digits(s)? as usize,
                     None => 0,
                 };
                 let (mut value, mut formula, mut inline) = (None, false, None);
@@ -385,7 +387,13 @@ fn cells(xml: &[u8], strings: &[String], plain: &[bool], limits: &ReadLimits, sh
                     }
                     (_, None) => continue,
                     (b"n", Some(v)) if !v.is_empty() && *plain.get(style)? => Data::Float(unescape(v)?.trim().parse::<f64>().ok().filter(|x| x.is_finite())?),
-                    (b"s", Some(v)) => Data::String(strings.get(unescape(v)?.trim().parse::<usize>().ok()?)?.clone()),
+                    (b"s", Some(v)) => {
+                        let index = match digits(v) {
+                            Some(i) => i as usize,
+                            None => unescape(v)?.trim().parse::<usize>().ok()?,
+                        };
+                        Data::String(strings.get(index)?.clone())
+                    }
                     (b"str", Some(v)) if !v.is_empty() => Data::String(unescape(v)?.into_owned()),
                     (b"b", Some(v)) if v == b"1" || v == b"0" => Data::Bool(v == b"1"),
                     // Errors, ISO dates, numbers in date formats, empty values: calamine's call.
@@ -437,8 +445,20 @@ fn parse_cell_ref(r: &[u8]) -> Option<(u32, u32)> {
     if !digits.iter().all(u8::is_ascii_digit) || digits.len() > 7 {
         return None;
     }
-    let row: u32 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    let row = self::digits(digits)?;
     ((1..=1_048_576).contains(&row) && col < 16_384).then_some((row - 1, col))
+}
+
+/// A decimal number of at most nine ASCII digits, as `str::parse::<u32>` reads
+/// it (leading zeros allowed); `None` for anything else. Cell references, style
+/// indexes and shared-string indexes are read this way thousands of times a
+/// workbook, without a UTF-8 check each.
+#[inline]
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
 }
 
 /// XML text with the five predefined entities and character references
@@ -745,5 +765,43 @@ impl<'a> Tags<'a> {
         }
         self.at += lt + 2 + name.len() + gt + 1;
         Some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{digits, parse_cell_ref};
+
+    #[test]
+    fn digits_read_what_parse_reads_and_nothing_else() {
+        for s in ["0", "7", "0012", "123456789", "4294967", "999999999"] {
+            assert_eq!(digits(s.as_bytes()), s.parse::<u32>().ok(), "{s}");
+        }
+        // What `parse` would also take, or not, is left to the slow path: never a different number.
+        for s in ["", "+1", "-1", " 1", "1 ", "1.0", "1e3", "１", "1234567890", "12a"] {
+            assert_eq!(digits(s.as_bytes()), None, "{s:?}");
+        }
+        // Every three-byte string over digits and a few others: the same as `parse` or none.
+        let alphabet = b"09+- a";
+        for a in alphabet {
+            for b in alphabet {
+                for c in alphabet {
+                    let s = [*a, *b, *c];
+                    if let Some(n) = digits(&s) {
+                        assert_eq!(std::str::from_utf8(&s).unwrap().parse::<u32>().ok(), Some(n));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cell_references() {
+        assert_eq!(parse_cell_ref(b"A1"), Some((0, 0)));
+        assert_eq!(parse_cell_ref(b"E12"), Some((11, 4)));
+        assert_eq!(parse_cell_ref(b"XFD1048576"), Some((1_048_575, 16_383)));
+        for r in [&b"A0"[..], b"A1048577", b"XFE1", b"a1", b"A", b"1", b"A+1", b"A01x"] {
+            assert_eq!(parse_cell_ref(r), None, "{}", String::from_utf8_lossy(r));
+        }
     }
 }
