@@ -9,13 +9,32 @@ use crate::score::{Finding, UnitResult};
 
 /// Every finding given, each as (scope, file, finding); the scope is e.g. the
 /// city or the rubric (empty for none).
+///
+/// Every wrapped cell gets room for all its lines. The height most rows need is
+/// the sheet's default and only the other rows carry their own: rust_xlsxwriter
+/// keeps every row given a height (about 200 bytes each, for the whole run), which
+/// for 50,000 findings was 40 MB.
 pub(crate) fn findings_sheet<'a>(ws: &mut Worksheet, name: &str, findings: impl Iterator<Item = (&'a str, &'a str, &'a Finding)>, f: &Formats) -> Result<()> {
+    let findings: Vec<(&str, &str, &Finding)> = findings.collect();
+    let lines: Vec<usize> = findings.iter().map(|(scope, file, x)| row_lines(scope, file, x)).collect();
+    let usual = most_common(&lines);
     findings_head(ws, name, f)?;
-    let mut row = 1;
-    for (scope, file, x) in findings {
-        row = findings_rows(ws, row, scope, file, x, f)?;
+    if usual > 1 {
+        ws.set_default_row_height(height(usual));
+        ws.set_row_height(0, height(1))?;
     }
-    findings_tail(ws, row, f)
+    let mut row = 1;
+    for ((scope, file, x), &n) in findings.iter().zip(&lines) {
+        finding_row(ws, row, scope, file, x, f)?;
+        if n != usual {
+            ws.set_row_height(row, height(n))?;
+        }
+        row += 1;
+    }
+    if row == 1 {
+        ws.merge_range(1, 0, 1, 8, "未发现问题", &f.text)?;
+    }
+    Ok(())
 }
 
 /// Every finding of these results, each with its scope.
@@ -23,7 +42,7 @@ pub(crate) fn of_results<'a>(results: impl Iterator<Item = (&'a str, &'a UnitRes
     results.flat_map(|(scope, r)| r.findings.iter().map(move |x| (scope, r.file.as_str(), x)))
 }
 
-pub(crate) fn findings_head(ws: &mut Worksheet, name: &str, f: &Formats) -> Result<()> {
+fn findings_head(ws: &mut Worksheet, name: &str, f: &Formats) -> Result<()> {
     ws.set_name(name)?;
     for (c, w) in [30.0, 10.0, 8.0, 8.0, 6.0, 16.0, 70.0, 12.0, 30.0].iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
@@ -36,36 +55,47 @@ pub(crate) fn findings_head(ws: &mut Worksheet, name: &str, f: &Formats) -> Resu
     Ok(())
 }
 
-/// Write one finding at `row`; returns the next free row.
-pub(crate) fn findings_rows(ws: &mut Worksheet, mut row: u32, scope: &str, file: &str, x: &Finding, f: &Formats) -> Result<u32> {
-    {
-        let cells =
-            [file, x.sheet.as_deref().unwrap_or(""), x.cell.as_deref().unwrap_or(""), x.item.as_deref().unwrap_or(""), x.severity.label(), x.code.as_str()];
-        for (c, v) in cells.iter().enumerate() {
-            ws.write_with_format(row, c as u16, *v, &f.text)?;
-        }
-        ws.write_with_format(row, 6, &x.message, &f.note)?;
-        // The 说明 column wraps at about 34 Chinese characters: make room for every line.
-        // Every wrapped cell gets room for all its lines: 文件 (30 wide), 说明 (70), 范围 (12), 详情 (30),
-        // counted in display columns (a Chinese character takes two).
-        let lines = [(file, 28), (x.message.as_str(), 68), (scope, 10), (x.detail.as_deref().unwrap_or(""), 28)]
-            .iter()
-            .map(|(t, w)| super::lines(t, *w))
-            .max()
-            .unwrap_or(1);
-        if lines > 1 {
-            ws.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
-        }
-        ws.write_with_format(row, 7, scope, &f.text)?;
-        ws.write_with_format(row, 8, x.detail.as_deref().unwrap_or(""), &f.note)?;
-        row += 1;
-    }
-    Ok(row)
+/// The lines a finding's row must hold. The 说明 column wraps at about 34 Chinese
+/// characters; every wrapped cell counts: 文件 (30 wide), 说明 (70), 范围 (12),
+/// 详情 (30), in display columns (a Chinese character takes two).
+fn row_lines(scope: &str, file: &str, x: &Finding) -> usize {
+    [(file, 28), (x.message.as_str(), 68), (scope, 10), (x.detail.as_deref().unwrap_or(""), 28)].iter().map(|(t, w)| super::lines(t, *w)).max().unwrap_or(1)
 }
 
-pub(crate) fn findings_tail(ws: &mut Worksheet, row: u32, f: &Formats) -> Result<()> {
-    if row == 1 {
-        ws.merge_range(1, 0, 1, 8, "未发现问题", &f.text)?;
+/// A row's height for this many lines of 11 pt text.
+fn height(lines: usize) -> f64 {
+    if lines <= 1 { 15.0 } else { 15.0 * lines as f64 + 2.0 }
+}
+
+/// The most common value (the smallest of equally common ones); 1 for none.
+fn most_common(lines: &[usize]) -> usize {
+    let mut counts = std::collections::BTreeMap::new();
+    for &n in lines {
+        *counts.entry(n).or_insert(0usize) += 1;
     }
+    counts.into_iter().max_by_key(|&(n, c)| (c, std::cmp::Reverse(n))).map_or(1, |(n, _)| n)
+}
+
+/// Write one finding's cells at `row`.
+fn finding_row(ws: &mut Worksheet, row: u32, scope: &str, file: &str, x: &Finding, f: &Formats) -> Result<()> {
+    let cells = [file, x.sheet.as_deref().unwrap_or(""), x.cell.as_deref().unwrap_or(""), x.item.as_deref().unwrap_or(""), x.severity.label(), x.code.as_str()];
+    for (c, v) in cells.iter().enumerate() {
+        ws.write_with_format(row, c as u16, *v, &f.text)?;
+    }
+    ws.write_with_format(row, 6, &x.message, &f.note)?;
+    ws.write_with_format(row, 7, scope, &f.text)?;
+    ws.write_with_format(row, 8, x.detail.as_deref().unwrap_or(""), &f.note)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_usual_height_is_the_most_common_one() {
+        assert_eq!(super::most_common(&[]), 1);
+        assert_eq!(super::most_common(&[2, 1, 2, 3]), 2);
+        assert_eq!(super::most_common(&[3, 1, 1, 3]), 1);
+        assert_eq!(super::height(1), 15.0);
+        assert_eq!(super::height(3), 47.0);
+    }
 }

@@ -12,7 +12,7 @@
 use anyhow::Result;
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use super::findings::{findings_head, findings_rows, findings_tail};
+use super::findings::{findings_sheet, of_results};
 use super::style::{Paper, Report as Formats};
 use super::{Value, sheet_name, write_value};
 
@@ -85,15 +85,7 @@ fn workbook(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header) 
             Ok(())
         });
         attachment2(&mut first[0], "统计表", rubrics, results, header, &f)?;
-        let ws = &mut last[0];
-        findings_head(ws, "问题清单", &f)?;
-        let mut row = 1;
-        for r in results {
-            for x in &r.findings {
-                row = findings_rows(ws, row, "", &r.file, x, &f)?;
-            }
-        }
-        findings_tail(ws, row, &f)?;
+        findings_sheet(&mut last[0], "问题清单", of_results(results.iter().map(|r| ("", r))), &f)?;
         detail.join().map_err(|_| anyhow::anyhow!("writing the detail sheet failed"))?
     })?;
     if super::charts::summary(&mut book, rubrics, results)? {
@@ -124,6 +116,8 @@ fn detail_widths(ws: &mut Worksheet, rubric: &LoadedRubric) -> Result<()> {
     ws.set_column_width(1, 10)?;
     ws.set_column_width(2, 10)?;
     ws.set_column_width(3, 24)?;
+    // 评分标准: a rubric id such as changzhi-2023, whole.
+    ws.set_column_width(5, 14)?;
     ws.set_column_width(7, super::style::DIGEST_WIDTH)?;
     ws.set_column_width(8, super::style::DIGEST_WIDTH)?;
     // Points and ranks: narrow columns, so a page holds about twenty of them.
@@ -227,6 +221,9 @@ fn attachment2_notes(ws: &mut Worksheet, row: u32, used: &[(&LoadedRubric, usize
     Ok(())
 }
 
+/// A detail row's height: two lines of digests.
+const DETAIL_ROW: f64 = 24.0;
+
 /// Columns before the per-item points in a detail sheet.
 const DETAIL_FIXED: usize = 9;
 
@@ -247,6 +244,9 @@ fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Format
     headers.push("总分排名".into());
     headers.extend(info.categories.iter().filter(|c| is_base(c)).map(|c| format!("{}排名", c.name)));
     ws.set_row_height(0, 45)?;
+    // Rows given a height are kept by rust_xlsxwriter for the whole run: only the
+    // rows taller than the usual one get their own.
+    ws.set_default_row_height(DETAIL_ROW);
     for (c, h) in headers.iter().enumerate() {
         ws.write_with_format(0, c as u16, h, &f.header)?;
     }
@@ -310,9 +310,12 @@ fn detail_row(
             _ => ws.write_string(row, c as u16, *v)?,
         };
     }
-    // Two lines for the digests; more when the county or the unit's name wraps (10 and 24 wide).
+    // Two lines for the digests (the sheet's default height); more when the county or
+    // the unit's name wraps (10 and 24 wide).
     let lines = super::lines(&r.county, 9).max(super::lines(&r.center, 22));
-    ws.set_row_height(row, 24f64.max(15.0 * lines as f64 + 2.0))?;
+    if 15.0 * lines as f64 + 2.0 > DETAIL_ROW {
+        ws.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
+    }
     let Some(a) = &r.assessment else { return Ok(()) };
     for (k, v) in r.points.iter().enumerate() {
         if let Some(v) = v {
