@@ -96,8 +96,51 @@ pub struct UnitResult {
     /// order: deductions negative for items, positive points off for sub-rules;
     /// `None` for a sub-rule not entered as a count. Kept when `assessment.items`
     /// is dropped to save memory in large batches.
-    pub points: Vec<Option<f64>>,
+    pub points: Points,
     pub findings: Vec<Finding>,
+}
+
+/// A unit's points per item and sub-rule, kept for every unit of a batch: eight
+/// bytes a point instead of an `Option<f64>`'s sixteen (a point is always finite;
+/// an absent one is stored as NaN).
+///
+/// ```
+/// let p = kaohe::score::Points::new(&[Some(1.5), None, Some(-2.0)]);
+/// assert_eq!(p.len(), 3);
+/// assert_eq!(p.get(1), None);
+/// assert_eq!(p.iter().collect::<Vec<_>>(), [Some(1.5), None, Some(-2.0)]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Points(Box<[f64]>);
+
+impl Points {
+    /// From points by position (a non-finite point is kept as absent).
+    pub fn new(points: &[Option<f64>]) -> Self {
+        Points(points.iter().map(|p| p.filter(|v| v.is_finite()).unwrap_or(f64::NAN)).collect())
+    }
+
+    /// The point at position `at`, if there is one.
+    pub fn get(&self, at: usize) -> Option<f64> {
+        self.0.get(at).copied().filter(|v| !v.is_nan())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.0.iter().map(|v| (!v.is_nan()).then_some(*v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl PartialEq for Points {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
 }
 
 impl UnitResult {
@@ -260,6 +303,11 @@ fn score_units(rubrics: &[&LoadedRubric], read: &ReadWorkbook, detail: bool) -> 
             if let Some(card) = card {
                 score_card(rubrics[k], card, detail, &mut result);
             }
+            // Kept for the whole batch (a wrong file has dozens of findings): no spare room.
+            result.findings.shrink_to_fit();
+            for f in &mut result.findings {
+                f.message.shrink_to_fit();
+            }
             result
         })
         .collect()
@@ -318,7 +366,7 @@ pub fn read_workbook(path: &Path) -> ReadWorkbook {
         center: stem,
         rubric: 0,
         assessment: None,
-        points: vec![],
+        points: Points::default(),
         findings: vec![],
     };
     let bytes = match workbook::read_file(path, &workbook::ReadLimits::default()) {
@@ -495,7 +543,7 @@ fn score_card(rubric: &LoadedRubric, card: &Scorecard, detail: bool, result: &mu
             )),
             Ok(Answer::Scored(scores)) => {
                 findings.extend(check_typed_totals(rubric, card, &scores, &src));
-                result.points = scores.points.clone();
+                result.points = Points::new(&scores.points);
                 result.assessment = Some(rubric.assessment(scores, detail));
             }
         }

@@ -138,7 +138,7 @@ fn match_roster(results: &mut [UnitResult], roster: &Roster) -> Vec<UnitResult> 
             center: e.name.clone(),
             rubric: 0,
             assessment: None,
-            points: vec![],
+            points: crate::score::Points::default(),
             findings: vec![Finding {
                 severity: Severity::Error,
                 code: Code::NotSubmitted,

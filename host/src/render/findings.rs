@@ -90,6 +90,47 @@ fn finding_row(ws: &mut Worksheet, row: u32, scope: &str, file: &str, x: &Findin
 
 #[cfg(test)]
 mod tests {
+    use crate::score::{Finding, Severity};
+    use crate::workbook::Code;
+
+    /// The XML of the only sheet of a workbook holding these findings, written as the summary writes it.
+    fn sheet_xml(messages: &[&str]) -> String {
+        let findings: Vec<Finding> = messages.iter().map(|m| Finding::file(Severity::Error, Code::MissingItem, *m)).collect();
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet_with_constant_memory().unwrap();
+        super::findings_sheet(ws, "问题清单", findings.iter().map(|x| ("", "a.xlsx", x)), &super::Formats::new()).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        std::io::read_to_string(zip.by_name("xl/worksheets/sheet1.xml").unwrap()).unwrap()
+    }
+
+    fn row_tag(xml: &str, row: u32) -> &str {
+        let at = xml.find(&format!("<row r=\"{row}\"")).unwrap_or_else(|| panic!("row {row}"));
+        &xml[at..at + xml[at..].find('>').unwrap()]
+    }
+
+    #[test]
+    fn every_row_holds_its_lines_with_the_usual_height_as_the_default() {
+        let two = "表中找不到序号 23 的行（建立县级退役军人服务中心和乡镇（街道）服务站），该项为必填项";
+        let one = "缺少单位名称";
+        let three = two.repeat(2);
+        let xml = sheet_xml(&[two, two, one, two, &three]);
+        // Two lines is the usual height: the sheet's default (32 pt, as pixels make it), the header and the others their own.
+        assert!(xml.contains("defaultRowHeight=\"32.25\""), "{}", &xml[..xml.find("<sheetData").unwrap()]);
+        assert!(row_tag(&xml, 1).contains("ht=\"15\""), "{}", row_tag(&xml, 1));
+        // (rust_xlsxwriter writes the default on every row of such a sheet: each row shows its height.)
+        for r in [2, 3, 5] {
+            assert!(row_tag(&xml, r).contains("ht=\"32.25\""), "row {r}: {}", row_tag(&xml, r));
+        }
+        assert!(row_tag(&xml, 4).contains("ht=\"15\""), "{}", row_tag(&xml, 4));
+        assert!(row_tag(&xml, 6).contains("ht=\"47.25\""), "{}", row_tag(&xml, 6));
+        // Mostly one line: the default stays, only the taller row has a height.
+        let xml = sheet_xml(&[one, one, two]);
+        assert!(!xml.contains("defaultRowHeight=\"32"));
+        assert!(!row_tag(&xml, 2).contains("ht="), "{}", row_tag(&xml, 2));
+        assert!(row_tag(&xml, 4).contains("ht=\"32.25\""), "{}", row_tag(&xml, 4));
+    }
+
     #[test]
     fn the_usual_height_is_the_most_common_one() {
         assert_eq!(super::most_common(&[]), 1);

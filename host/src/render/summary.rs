@@ -319,7 +319,7 @@ fn detail_row(
     let Some(a) = &r.assessment else { return Ok(()) };
     for (k, v) in r.points.iter().enumerate() {
         if let Some(v) = v {
-            ws.write_number(row, (DETAIL_FIXED + k) as u16, *v)?;
+            ws.write_number(row, (DETAIL_FIXED + k) as u16, v)?;
         }
     }
     let mut c = (DETAIL_FIXED + rubric.point_ids().len()) as u16;
