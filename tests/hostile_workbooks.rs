@@ -147,6 +147,12 @@ fn oversized_files_are_refused_without_reading_them() {
     let d = dir.path().join("folder.xlsx");
     std::fs::create_dir(&d).unwrap();
     assert_eq!(only_error(&common::score_one(rubric(), &d)).0, "unreadable");
+    let err = read_file(&d, &ReadLimits::default()).unwrap_err();
+    assert!(err.message.contains("文件夹"), "{}", err.message);
+    // Exactly at the limit is read whole; a missing file says so.
+    let exact = ReadLimits { max_file_bytes: std::fs::metadata(&p).unwrap().len(), ..Default::default() };
+    assert_eq!(read_file(&p, &exact).unwrap(), std::fs::read(&p).unwrap());
+    assert_eq!(read_file(&dir.path().join("none.xlsx"), &exact).unwrap_err().code, "unreadable");
 }
 
 /// Found by fuzz/workbook_reader: a sample whose cell reference has a column

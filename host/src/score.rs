@@ -217,11 +217,23 @@ pub fn collect_inputs(inputs: &[PathBuf], exclude: &[PathBuf]) -> Result<Vec<Pat
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    // The folder listing says which entries are folders (no `stat` per file, 10,000 in
+    // a province's batch); a link is followed to see what it names.
+    let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            let p = e.path();
+            let is_dir = match e.file_type() {
+                Ok(t) if !t.is_symlink() => t.is_dir(),
+                _ => p.is_dir(),
+            };
+            (p, is_dir)
+        })
+        .collect();
     entries.sort();
-    for p in entries {
+    for (p, is_dir) in entries {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if p.is_dir() {
+        if is_dir {
             walk(&p, out)?;
         } else if !name.starts_with("~$") && !name.starts_with('.') && is_workbook(&p) {
             out.push(p);

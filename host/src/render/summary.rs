@@ -74,13 +74,22 @@ fn workbook(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header) 
     for _ in 0..rubrics.len() + 2 {
         book.add_worksheet_with_constant_memory()?;
     }
+    // Constant-memory sheets number the formats workbook-wide as they first use them,
+    // so sheets written side by side would number them in whichever order their
+    // threads get there (the same batch gave different bytes about one run in five).
+    // Numbered here first, in one order, the output never depends on scheduling.
+    let digest = super::style::digest();
+    let wrap = rust_xlsxwriter::Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
+    for format in [&f.title, &f.line, &f.header, &f.text, &f.number, &f.count, &f.note, &digest, &wrap] {
+        book.register_format(format);
+    }
     let (first, rest) = book.worksheets_mut().split_at_mut(1);
     let (details, last) = rest.split_at_mut(rubrics.len());
     std::thread::scope(|scope| -> Result<()> {
         let detail = scope.spawn(|| -> Result<()> {
             for (k, (rubric, ws)) in rubrics.iter().zip(details.iter_mut()).enumerate() {
                 let name = if k == 0 { "评分明细".to_string() } else { sheet_name(&format!("评分明细-{}", rubric.info.id)) };
-                detail_sheet(ws, &name, rubric, k, rubrics.len(), results, &f)?;
+                detail_sheet(ws, &name, rubric, k, rubrics.len(), results, &f, (&digest, &wrap))?;
             }
             Ok(())
         });
@@ -96,14 +105,23 @@ fn workbook(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header) 
 }
 
 /// A 评分明细 sheet: the units scored by rubric `k` of `of`, one row each, with ranks.
-fn detail_sheet(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, k: usize, of: usize, results: &[UnitResult], f: &Formats) -> Result<()> {
+/// `cells`: the formats of the digests and of the wrapped names.
+#[allow(clippy::too_many_arguments)]
+fn detail_sheet(
+    ws: &mut Worksheet,
+    name: &str,
+    rubric: &LoadedRubric,
+    k: usize,
+    of: usize,
+    results: &[UnitResult],
+    f: &Formats,
+    (digest, wrap): (&rust_xlsxwriter::Format, &rust_xlsxwriter::Format),
+) -> Result<()> {
     detail_head(ws, name, rubric, f)?;
     let mine: Vec<&UnitResult> = results.iter().filter(|r| r.rubric.min(of - 1) == k).collect();
     let ranks = detail_ranks(rubric, &mine);
-    let digest = super::style::digest();
-    let wrap = rust_xlsxwriter::Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
     for (row, (r, ranks)) in mine.iter().zip(&ranks).enumerate() {
-        detail_row(ws, row as u32 + 1, rubric, r, ranks, &digest, &wrap)?;
+        detail_row(ws, row as u32 + 1, rubric, r, ranks, digest, wrap)?;
     }
     detail_widths(ws, rubric)
 }

@@ -189,17 +189,32 @@ pub fn read(path: &Path) -> Result<Workbook, ReadError> {
 
 /// Read a file's bytes, refusing one larger than the limit without reading it.
 pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError> {
-    let meta = std::fs::metadata(path).map_err(|e| fail_with(Code::Unreadable, "无法读取文件（不存在、没有权限或正被占用）", e))?;
-    if meta.is_dir() {
-        return Err(fail(Code::Unreadable, "这是一个文件夹，不是工作簿"));
-    }
-    if meta.len() > limits.max_file_bytes {
-        return Err(fail(
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| fail_with(Code::Unreadable, "无法读取文件（不存在、没有权限或正被占用）", e);
+    let too_large = |len: u64| {
+        fail(
             Code::TooLarge,
-            format!("文件有 {} MB，超过上限 {} MB。评分表通常不足 1 MB：请删除其中的图片或无关工作表后另存再试", meta.len() >> 20, limits.max_file_bytes >> 20),
-        ));
+            format!("文件有 {} MB，超过上限 {} MB。评分表通常不足 1 MB：请删除其中的图片或无关工作表后另存再试", len >> 20, limits.max_file_bytes >> 20),
+        )
+    };
+    let folder = || fail(Code::Unreadable, "这是一个文件夹，不是工作簿");
+    // The size of the file opened, not of the name looked up: one `stat`, and a file
+    // that grows while it is read is still cut off at the limit.
+    let file = std::fs::File::open(path).map_err(|e| if path.is_dir() { folder() } else { unreadable(e) })?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err(folder());
     }
-    std::fs::read(path).map_err(|e| fail_with(Code::Unreadable, "无法读取文件（不存在、没有权限或正被占用）", e))
+    let len = meta.len();
+    if len > limits.max_file_bytes {
+        return Err(too_large(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(limits.max_file_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// One sheet's cells, and the cells holding a formula without a saved result.
