@@ -54,17 +54,24 @@ pub fn ordered<T: Send>(
         let mut pending = std::collections::BTreeMap::new();
         let mut done = 0;
         loop {
-            // Collect what has arrived, then nap: a receiver blocked in `recv` makes
-            // every send a wake-up (a system call and a context switch on a worker's
-            // core, thousands a second); a receiver that polls costs the workers nothing.
-            let (i, out) = match rx.try_recv() {
-                Ok(got) => got,
-                Err(std::sync::mpsc::TryRecvError::Empty) => {
-                    std::thread::sleep(POLL);
-                    continue;
+            // While files are still being handed out, collect what has arrived and nap:
+            // a receiver blocked in `recv` makes every send a wake-up (a system call and
+            // a context switch on a worker's core, thousands a second), a receiver that
+            // polls costs the workers nothing. The last files are waited for, so the
+            // batch ends the moment they are done (one workbook takes a few ms).
+            let got = if next.load(Ordering::Relaxed) < files.len() {
+                match rx.try_recv() {
+                    Ok(got) => Some(got),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        std::thread::sleep(POLL);
+                        continue;
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
                 }
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+            } else {
+                rx.recv().ok()
             };
+            let Some((i, out)) = got else { break };
             pending.insert(i, out);
             while let Some(out) = pending.remove(&done) {
                 done += 1;
