@@ -117,19 +117,19 @@ fn detail_sheet(
     f: &Formats,
     (digest, wrap): (&rust_xlsxwriter::Format, &rust_xlsxwriter::Format),
 ) -> Result<()> {
-    detail_head(ws, name, rubric, f)?;
+    let columns = detail_head(ws, name, rubric, f)?;
     let mine: Vec<&UnitResult> = results.iter().filter(|r| r.rubric.min(of - 1) == k).collect();
     let ranks = detail_ranks(rubric, &mine);
     for (row, (r, ranks)) in mine.iter().zip(&ranks).enumerate() {
         detail_row(ws, row as u32 + 1, rubric, r, ranks, digest, wrap)?;
     }
-    detail_widths(ws, rubric)
+    detail_widths(ws, columns)
 }
 
 /// A detail sheet's column widths. Set once its rows are written: the sheet's
 /// columns are written out when it is saved, and a cell written while a column
 /// has options costs rust_xlsxwriter two hash lookups (a quarter of the sheet's time).
-fn detail_widths(ws: &mut Worksheet, rubric: &LoadedRubric) -> Result<()> {
+fn detail_widths(ws: &mut Worksheet, columns: usize) -> Result<()> {
     ws.set_column_width(0, 24)?;
     ws.set_column_width(1, 10)?;
     ws.set_column_width(2, 10)?;
@@ -139,16 +139,10 @@ fn detail_widths(ws: &mut Worksheet, rubric: &LoadedRubric) -> Result<()> {
     ws.set_column_width(7, super::style::DIGEST_WIDTH)?;
     ws.set_column_width(8, super::style::DIGEST_WIDTH)?;
     // Points and ranks: narrow columns, so a page holds about twenty of them.
-    for c in DETAIL_FIXED..detail_columns(rubric) {
+    for c in DETAIL_FIXED..columns {
         ws.set_column_width(c as u16, 6.5)?;
     }
     Ok(())
-}
-
-/// How many columns a detail sheet has.
-fn detail_columns(rubric: &LoadedRubric) -> usize {
-    let base = rubric.info.categories.iter().filter(|c| is_base(c)).count();
-    DETAIL_FIXED + rubric.point_ids().len() + base + 7 + 1 + base
 }
 
 /// Sheet 1 of the summary: attachment 2 with the first rubric's columns; rows
@@ -246,7 +240,8 @@ const DETAIL_ROW: f64 = 24.0;
 const DETAIL_FIXED: usize = 9;
 
 /// A detail sheet's header: who, which rubric scored it, every item's points, the parts of the total.
-fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Formats) -> Result<()> {
+/// Returns how many columns the sheet has.
+fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Formats) -> Result<usize> {
     let info = &rubric.info;
     ws.set_name(name)?;
     let mut headers: Vec<String> = ["文件", "工作表", "县(市、区)", "服务(中心)站名称", "评分情况", "评分标准", "版本", "评分组件SHA-256", "文件SHA-256"]
@@ -268,13 +263,12 @@ fn detail_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, f: &Format
     for (c, h) in headers.iter().enumerate() {
         ws.write_with_format(0, c as u16, h, &f.header)?;
     }
-    debug_assert_eq!(headers.len(), detail_columns(rubric));
     ws.insert_note(0, rank_at, &rust_xlsxwriter::Note::new(RANK_RULE).set_author("kaohe"))?;
     ws.set_freeze_panes(1, 4)?;
     // Too wide for one page: printed in page-wide column groups, each starting with the unit's county and name.
     Paper { landscape: true, fit_width: false, repeat_rows: Some((0, 0)), repeat_columns: Some((2, 3)) }.apply(ws)?;
     ws.set_print_scale(70);
-    Ok(())
+    Ok(headers.len())
 }
 
 /// How ranks are counted, as the sheets say it.
