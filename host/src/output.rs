@@ -12,6 +12,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime};
 
+use crate::render::rows::Deferred;
+
 /// Write `bytes` to `path` through a temporary file in the same folder and a
 /// rename, so an interrupted run leaves the old file or the new one, never half.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -104,23 +106,23 @@ pub fn properties(title: &str, kind: Kind) -> DocProperties {
     }
 }
 
-/// Save a summary workbook (made with [`properties`] of [`Kind::Summary`]) and [`seal`] it.
-pub fn save_summary(book: &mut rust_xlsxwriter::Workbook) -> Result<Vec<u8>> {
+/// Save a summary workbook (made with [`properties`] of [`Kind::Summary`]),
+/// with the rows `deferred` to it (see [`crate::render::rows`]), and [`seal`] it.
+pub(crate) fn save_summary(book: &mut rust_xlsxwriter::Workbook, deferred: Vec<Deferred<'_>>) -> Result<Vec<u8>> {
     let mut out = std::io::Cursor::new(Vec::new());
-    seal_into(zip::ZipArchive::new(std::io::Cursor::new(book.save_to_buffer()?))?, &mut out)?;
+    seal_into(zip::ZipArchive::new(std::io::Cursor::new(book.save_to_buffer()?))?, deferred, &mut out)?;
     Ok(out.into_inner())
 }
 
-/// [`save_summary`] straight to `path`, atomically (see [`write_atomic`]): the
-/// workbook goes to a temporary file beside it and is sealed from there into
-/// the output's own temporary file, so a summary of any size is never held in memory.
-pub fn write_summary(book: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()> {
-    let mut unsealed = tempfile::Builder::new().prefix(".kaohe-").suffix(".tmp").tempfile_in(folder_of(path))?;
-    book.save_to_writer(std::io::BufWriter::new(unsealed.as_file_mut()))?;
-    let file = unsealed.reopen()?;
+/// [`save_summary`] straight to `path`, atomically (see [`write_atomic`]).
+/// rust_xlsxwriter's own parts are small once the big sheets' rows are deferred:
+/// they are saved in memory; each deferred sheet is compressed into a temporary
+/// file, so a summary of any size is never held in memory.
+pub(crate) fn write_summary(book: &mut rust_xlsxwriter::Workbook, deferred: Vec<Deferred<'_>>, path: &Path) -> Result<()> {
+    let saved = book.save_to_buffer()?;
     write_with(path, false, |out| {
         let mut out = std::io::BufWriter::new(out);
-        seal_into(zip::ZipArchive::new(std::io::BufReader::new(file))?, &mut out)?;
+        seal_into(zip::ZipArchive::new(std::io::Cursor::new(saved))?, deferred, &mut out)?;
         Ok(out.flush()?)
     })
 }
@@ -130,15 +132,63 @@ pub fn write_summary(book: &mut rust_xlsxwriter::Workbook, path: &Path) -> Resul
 /// [`summary_owner`]). Every other part is copied unchanged.
 pub fn seal(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut out = std::io::Cursor::new(Vec::new());
-    seal_into(zip::ZipArchive::new(std::io::Cursor::new(bytes))?, &mut out)?;
+    seal_into(zip::ZipArchive::new(std::io::Cursor::new(bytes))?, Vec::new(), &mut out)?;
     Ok(out.into_inner())
 }
 
-fn seal_into<R: std::io::Read + std::io::Seek, W: Write + std::io::Seek>(mut zip: zip::ZipArchive<R>, sink: W) -> Result<()> {
-    let digest = content_digest(&mut zip)?;
+/// Most bytes a part of rust_xlsxwriter's own package may inflate to when it is read back to splice rows into.
+const PART_LIMIT: u64 = 64 << 20;
+
+fn seal_into<R: std::io::Read + std::io::Seek, W: Write + std::io::Seek>(mut zip: zip::ZipArchive<R>, deferred: Vec<Deferred<'_>>, sink: W) -> Result<()> {
+    // Each deferred sheet: rust_xlsxwriter's part with the rows spliced in, compressed on its own thread.
+    let mut jobs = Vec::new();
+    let mut replaced_parts = Vec::new();
+    for d in deferred {
+        let name = d.part();
+        let mut entry = zip.by_name(&name).with_context(|| format!("the workbook has no part {name}"))?;
+        let modified = entry.last_modified().unwrap_or_default();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut std::io::Read::take(&mut entry, PART_LIMIT), &mut xml)?;
+        drop(entry);
+        jobs.push((d, name, modified, xml));
+    }
+    // Each in a one-part zip in a temporary file (memory stays flat however large the sheet), copied in raw below.
+    let written: Vec<zip::ZipArchive<std::fs::File>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .into_iter()
+            .map(|(d, name, modified, xml)| {
+                scope.spawn(move || -> Result<zip::ZipArchive<std::fs::File>> {
+                    let options = zip::write::SimpleFileOptions::default()
+                        .compression_method(zip::CompressionMethod::Deflated)
+                        .compression_level(Some(1))
+                        .last_modified_time(modified);
+                    let file = tempfile::tempfile().context("cannot create a temporary file for a sheet")?;
+                    let mut part = zip::ZipWriter::new(std::io::BufWriter::with_capacity(1 << 16, file));
+                    part.start_file(&name, options)?;
+                    d.splice(&xml, &mut part).with_context(|| format!("writing the rows of {name}"))?;
+                    let file = part.finish()?.into_inner().map_err(|e| e.into_error())?;
+                    Ok(zip::ZipArchive::new(file)?)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().map_err(|_| anyhow::anyhow!("writing a sheet's rows failed"))?).collect::<Result<Vec<_>>>()
+    })?;
+    let mut replaced = std::collections::BTreeMap::new();
+    for mut part in written {
+        let entry = part.by_index_raw(0)?;
+        let name = entry.name()?.to_string();
+        replaced.insert(name.clone(), (entry.size(), entry.crc32()));
+        drop(entry);
+        replaced_parts.push((name, part));
+    }
+    let digest = content_digest_with(&mut zip, &replaced)?;
     let mut out = zip::ZipWriter::new(sink);
     for i in 0..zip.len() {
         let name = zip.by_index_raw(i)?.name()?.to_string();
+        if let Some((_, part)) = replaced_parts.iter_mut().find(|(n, _)| *n == name) {
+            out.raw_copy_file(part.by_index_raw(0)?)?;
+            continue;
+        }
         if name != "docProps/custom.xml" {
             out.raw_copy_file(zip.by_index_raw(i)?)?;
             continue;
@@ -164,6 +214,29 @@ fn content_digest<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>
         sha2::Digest::update(hash, entry.crc32().to_le_bytes());
         Ok(())
     })
+}
+
+/// [`content_digest`] of the package `zip` becomes once the parts in `replaced` take the place of its own.
+fn content_digest_with<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    replaced: &std::collections::BTreeMap<String, (u64, u32)>,
+) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for name in content_parts(zip) {
+        let (size, crc) = match replaced.get(&name) {
+            Some(&(size, crc)) => (size, crc),
+            None => {
+                let entry = zip.by_name(&name)?;
+                (entry.size(), entry.crc32())
+            }
+        };
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        hash.update(size.to_le_bytes());
+        hash.update(crc.to_le_bytes());
+    }
+    Ok(crate::runtime::hex(&hash.finalize()))
 }
 
 /// The digest earlier builds of kaohe recorded: over every part's uncompressed
@@ -320,7 +393,7 @@ mod tests {
         let mut book = rust_xlsxwriter::Workbook::new();
         book.set_properties(&properties("统计表", Kind::Summary));
         book.add_worksheet().write(0, 0, "统计表").unwrap();
-        save_summary(&mut book).unwrap()
+        save_summary(&mut book, Vec::new()).unwrap()
     }
 
     /// The same package with its recorded digest replaced by `digest`.
@@ -372,7 +445,7 @@ mod tests {
         let mut book = rust_xlsxwriter::Workbook::new();
         book.set_properties(&properties("统计表", Kind::Summary));
         book.add_worksheet().write(0, 0, "统计表").unwrap();
-        write_summary(&mut book, &path).unwrap();
+        write_summary(&mut book, Vec::new(), &path).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), summary());
         assert_eq!(summary_owner(&path), Owner::Kaohe);
         // Nothing but the output is left in the folder.

@@ -13,6 +13,7 @@ use crate::runtime::{LoadedRubric, RubricInfo};
 pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &[Pair]) -> Result<Vec<u8>> {
     let f = Formats::new();
     let mut book = Workbook::new();
+    let styles = f.register(&mut book, &[]);
     book.set_properties(&crate::output::properties("评分标准版本对比", crate::output::Kind::Summary));
     let (ia, ib) = (&a.info, &b.info);
     let tag = |i: &RubricInfo| format!("{} {}", i.id, i.version);
@@ -83,10 +84,11 @@ pub fn workbook(a: &LoadedRubric, b: &LoadedRubric, changes: &[Change], pairs: &
     }
 
     let scoped = pairs.iter().flat_map(|p| [(ia.id.as_str(), &p.a), (ib.id.as_str(), &p.b)]);
-    findings_sheet(book.add_worksheet(), "问题清单", of_results(scoped), &f)?;
+    let index = book.worksheets_mut().len();
+    let rows = findings_sheet(book.add_worksheet(), index, "问题清单", of_results(scoped), &f, &styles)?;
     if super::charts::compare(&mut book, a, b, pairs)? {
         let last = book.worksheets_mut().len() - 1;
         book.worksheet_from_index(last)?.set_active(true);
     }
-    crate::output::save_summary(&mut book)
+    crate::output::save_summary(&mut book, rows.into_iter().collect())
 }

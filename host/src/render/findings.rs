@@ -4,37 +4,49 @@
 use anyhow::Result;
 use rust_xlsxwriter::Worksheet;
 
+use super::rows::{Deferred, Rows, Styles};
 use super::style::{Paper, Report as Formats};
 use crate::score::{Finding, UnitResult};
 
 /// Every finding given, each as (scope, file, finding); the scope is e.g. the
-/// city or the rubric (empty for none).
+/// city or the rubric (empty for none). `ws` is sheet `index` of its workbook,
+/// whose formats `styles` numbered: rust_xlsxwriter writes the header and the
+/// sheet's setup, and the rows come back to be written when the workbook is
+/// sealed (see [`super::rows`]).
 ///
 /// Every wrapped cell gets room for all its lines. The height most rows need is
-/// the sheet's default and only the other rows carry their own: rust_xlsxwriter
-/// keeps every row given a height (about 200 bytes each, for the whole run), which
-/// for 50,000 findings was 40 MB.
-pub(crate) fn findings_sheet<'a>(ws: &mut Worksheet, name: &str, findings: impl Iterator<Item = (&'a str, &'a str, &'a Finding)>, f: &Formats) -> Result<()> {
+/// the sheet's default and only the other rows carry their own.
+pub(crate) fn findings_sheet<'a>(
+    ws: &mut Worksheet,
+    index: usize,
+    name: &str,
+    findings: impl Iterator<Item = (&'a str, &'a str, &'a Finding)>,
+    f: &Formats,
+    styles: &Styles,
+) -> Result<Option<Deferred<'a>>> {
     let findings: Vec<(&str, &str, &Finding)> = findings.collect();
     let lines: Vec<usize> = findings.iter().map(|(scope, file, x)| row_lines(scope, file, x)).collect();
     let usual = most_common(&lines);
     findings_head(ws, name, f)?;
+    let mut default = None;
     if usual > 1 {
         ws.set_default_row_height(height(usual));
         ws.set_row_height(0, height(1))?;
+        default = Some(height(usual));
     }
-    let mut row = 1;
-    for ((scope, file, x), &n) in findings.iter().zip(&lines) {
-        finding_row(ws, row, scope, file, x, f)?;
-        if n != usual {
-            ws.set_row_height(row, height(n))?;
-        }
-        row += 1;
-    }
-    if row == 1 {
+    if findings.is_empty() {
         ws.merge_range(1, 0, 1, 8, "未发现问题", &f.text)?;
+        return Ok(None);
     }
-    Ok(())
+    let (text, note) = (styles.xf(&f.text)?, styles.xf(&f.note)?);
+    let extent = (findings.len() as u32, 8);
+    Ok(Some(Deferred::new(index, 1, extent, default, styles.xf(&f.header)?, move |rows| {
+        for (k, ((scope, file, x), &n)) in findings.iter().zip(&lines).enumerate() {
+            rows.row(k as u32 + 1, (n != usual).then(|| height(n)))?;
+            finding_row(rows, scope, file, x, (text, note));
+        }
+        Ok(())
+    })))
 }
 
 /// Every finding of these results, each with its scope.
@@ -76,16 +88,15 @@ fn most_common(lines: &[usize]) -> usize {
     counts.into_iter().max_by_key(|&(n, c)| (c, std::cmp::Reverse(n))).map_or(1, |(n, _)| n)
 }
 
-/// Write one finding's cells at `row`.
-fn finding_row(ws: &mut Worksheet, row: u32, scope: &str, file: &str, x: &Finding, f: &Formats) -> Result<()> {
+/// One finding's cells, in the row just started; `xf`: the styles of text and of 说明.
+fn finding_row(rows: &mut Rows, scope: &str, file: &str, x: &Finding, (text, note): (u32, u32)) {
     let cells = [file, x.sheet.as_deref().unwrap_or(""), x.cell.as_deref().unwrap_or(""), x.item.as_deref().unwrap_or(""), x.severity.label(), x.code.as_str()];
     for (c, v) in cells.iter().enumerate() {
-        ws.write_with_format(row, c as u16, *v, &f.text)?;
+        rows.text(c as u16, v, text);
     }
-    ws.write_with_format(row, 6, &x.message, &f.note)?;
-    ws.write_with_format(row, 7, scope, &f.text)?;
-    ws.write_with_format(row, 8, x.detail.as_deref().unwrap_or(""), &f.note)?;
-    Ok(())
+    rows.text(6, &x.message, note);
+    rows.text(7, scope, text);
+    rows.text(8, x.detail.as_deref().unwrap_or(""), note);
 }
 
 #[cfg(test)]
@@ -97,9 +108,12 @@ mod tests {
     fn sheet_xml(messages: &[&str]) -> String {
         let findings: Vec<Finding> = messages.iter().map(|m| Finding::file(Severity::Error, Code::MissingItem, *m)).collect();
         let mut book = rust_xlsxwriter::Workbook::new();
+        book.set_properties(&crate::output::properties("问题清单", crate::output::Kind::Summary));
+        let f = super::Formats::new();
+        let styles = f.register(&mut book, &[]);
         let ws = book.add_worksheet_with_constant_memory().unwrap();
-        super::findings_sheet(ws, "问题清单", findings.iter().map(|x| ("", "a.xlsx", x)), &super::Formats::new()).unwrap();
-        let bytes = book.save_to_buffer().unwrap();
+        let rows = super::findings_sheet(ws, 0, "问题清单", findings.iter().map(|x| ("", "a.xlsx", x)), &f, &styles).unwrap();
+        let bytes = crate::output::save_summary(&mut book, rows.into_iter().collect()).unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         std::io::read_to_string(zip.by_name("xl/worksheets/sheet1.xml").unwrap()).unwrap()
     }

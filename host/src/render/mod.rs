@@ -24,6 +24,7 @@ pub mod compare;
 pub(crate) mod findings;
 pub mod json;
 pub mod province;
+pub(crate) mod rows;
 mod style;
 pub mod summary;
 pub mod template;

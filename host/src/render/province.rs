@@ -15,6 +15,7 @@ use crate::score::Finding;
 pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> Result<Vec<u8>> {
     let f = Formats::new();
     let mut book = Workbook::new();
+    let styles = f.register(&mut book, &[]);
     let title = format!("{}基层服务中心（站）量化考核汇总", manifest.province);
     book.set_properties(&crate::output::properties(&title, crate::output::Kind::Summary));
     let grades = grade_labels(cities);
@@ -107,21 +108,25 @@ pub fn workbook(manifest: &Manifest, cities: &[CityReport], header: &Header) -> 
         }
     }
 
+    // Per city: its manifest problems, kept for 问题清单 (written after the sheets before it).
+    let problems: Vec<Vec<Finding>> = cities.iter().map(|c| c.problems.iter().map(|p| p.finding()).collect()).collect();
+    let mut rows = Vec::new();
     for city in cities.iter().filter(|c| !c.rubrics.is_empty()) {
         let refs: Vec<&LoadedRubric> = city.rubrics.iter().collect();
-        attachment2(book.add_worksheet_with_constant_memory()?, &sheet_name(&city.name), &refs, &city.results, header, &f)?;
+        let index = book.worksheets_mut().len();
+        rows.push(attachment2(book.add_worksheet_with_constant_memory()?, index, &sheet_name(&city.name), &refs, &city.results, header, &f, &styles)?);
     }
     // Per city: its manifest problems, then its units' findings.
-    let problems: Vec<Vec<Finding>> = cities.iter().map(|c| c.problems.iter().map(|p| p.finding()).collect()).collect();
     let mut all: Vec<(&str, &str, &Finding)> = Vec::new();
     for (city, found) in cities.iter().zip(&problems) {
         all.extend(city.problems.iter().zip(found).map(|(p, x)| (city.name.as_str(), p.file.as_str(), x)));
         all.extend(of_results(city.results.iter().map(|r| (city.name.as_str(), r))));
     }
-    findings_sheet(book.add_worksheet_with_constant_memory()?, "问题清单", all.into_iter(), &f)?;
+    let index = book.worksheets_mut().len();
+    rows.extend(findings_sheet(book.add_worksheet_with_constant_memory()?, index, "问题清单", all.into_iter(), &f, &styles)?);
     if super::charts::province(&mut book, cities)? {
         let last = book.worksheets_mut().len() - 1;
         book.worksheet_from_index(last)?.set_active(true);
     }
-    crate::output::save_summary(&mut book)
+    crate::output::save_summary(&mut book, rows)
 }

@@ -40,6 +40,16 @@ impl Report {
             note: cell.set_text_wrap().set_align(FormatAlign::Left),
         }
     }
+
+    /// Number these formats, then `more`, in `book` before anything else uses
+    /// one, and return their style indexes (for rows written as XML, see
+    /// [`super::rows`]). Also makes the numbering independent of which sheet's
+    /// thread meets a format first.
+    pub(crate) fn register(&self, book: &mut rust_xlsxwriter::Workbook, more: &[&Format]) -> super::rows::Styles {
+        let mut all = vec![&self.title, &self.line, &self.header, &self.text, &self.number, &self.count, &self.note];
+        all.extend_from_slice(more);
+        super::rows::Styles::register(book, &all)
+    }
 }
 
 /// Formats of the blank scorecard.

@@ -13,8 +13,9 @@ use anyhow::Result;
 use rust_xlsxwriter::{Workbook, Worksheet};
 
 use super::findings::{findings_sheet, of_results};
+use super::rows::{Deferred, Rows, Styles};
 use super::style::{Paper, Report as Formats};
-use super::{Value, sheet_name, write_value};
+use super::{Value, sheet_name};
 
 use crate::runtime::{ColumnSource, LoadedRubric};
 use crate::score::{Status, UnitResult};
@@ -55,80 +56,73 @@ fn column_value(src: &ColumnSource, r: &UnitResult) -> Option<Value> {
 /// sheet the workbook opens on, left out when no unit scored). Every sheet
 /// streams its rows to a temporary file (constant-memory mode).
 pub fn build(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header) -> Result<Vec<u8>> {
-    crate::output::save_summary(&mut workbook(rubrics, results, header)?)
+    let (mut book, rows) = workbook(rubrics, results, header)?;
+    crate::output::save_summary(&mut book, rows)
 }
 
-/// [`build`] straight to `path`, atomically, never holding the whole file in memory.
+/// [`build`] straight to `path`, atomically.
 pub fn write(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header, path: &std::path::Path) -> Result<()> {
-    crate::output::write_summary(&mut workbook(rubrics, results, header)?, path)
+    let (mut book, rows) = workbook(rubrics, results, header)?;
+    crate::output::write_summary(&mut book, rows, path)
 }
 
-fn workbook(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header) -> Result<Workbook> {
+/// The workbook as rust_xlsxwriter writes it, and the rows of its big sheets
+/// (评分明细, 问题清单), written as it is sealed (see [`super::rows`]).
+fn workbook<'a>(rubrics: &[&'a LoadedRubric], results: &'a [UnitResult], header: &Header) -> Result<(Workbook, Vec<Deferred<'a>>)> {
     let f = Formats::new();
     let mut book = Workbook::new();
     book.set_properties(&crate::output::properties(&rubrics[0].info.report_title, crate::output::Kind::Summary));
     // The fastest level: a summary of 10,000 units is 7.6 MB instead of 5.4 at level 3,
     // and written in 0.40 s instead of 0.47.
     book.set_zip_compression_level(1);
-    // 统计表 and 问题清单 on this thread, the detail sheets (most of the cells) on another.
-    for _ in 0..rubrics.len() + 2 {
-        book.add_worksheet_with_constant_memory()?;
-    }
-    // Constant-memory sheets number the formats workbook-wide as they first use them,
-    // so sheets written side by side would number them in whichever order their
-    // threads get there (the same batch gave different bytes about one run in five).
-    // Numbered here first, in one order, the output never depends on scheduling.
     let digest = super::style::digest();
     let wrap = rust_xlsxwriter::Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
-    for format in [&f.title, &f.line, &f.header, &f.text, &f.number, &f.count, &f.note, &digest, &wrap] {
-        book.register_format(format);
+    let styles = f.register(&mut book, &[&digest, &wrap]);
+    let mut rows = Vec::new();
+    rows.push(attachment2(book.add_worksheet_with_constant_memory()?, 0, "统计表", rubrics, results, header, &f, &styles)?);
+    for (k, rubric) in rubrics.iter().enumerate() {
+        let name = if k == 0 { "评分明细".to_string() } else { sheet_name(&format!("评分明细-{}", rubric.info.id)) };
+        let ws = book.add_worksheet_with_constant_memory()?;
+        rows.push(detail_sheet(ws, k + 1, &name, rubric, (k, rubrics.len()), results, &f, (&styles, &digest, &wrap))?);
     }
-    let (first, rest) = book.worksheets_mut().split_at_mut(1);
-    let (details, last) = rest.split_at_mut(rubrics.len());
-    std::thread::scope(|scope| -> Result<()> {
-        let detail = scope.spawn(|| -> Result<()> {
-            for (k, (rubric, ws)) in rubrics.iter().zip(details.iter_mut()).enumerate() {
-                let name = if k == 0 { "评分明细".to_string() } else { sheet_name(&format!("评分明细-{}", rubric.info.id)) };
-                detail_sheet(ws, &name, rubric, k, rubrics.len(), results, &f, (&digest, &wrap))?;
-            }
-            Ok(())
-        });
-        attachment2(&mut first[0], "统计表", rubrics, results, header, &f)?;
-        findings_sheet(&mut last[0], "问题清单", of_results(results.iter().map(|r| ("", r))), &f)?;
-        detail.join().map_err(|_| anyhow::anyhow!("writing the detail sheet failed"))?
-    })?;
+    let index = rubrics.len() + 1;
+    rows.extend(findings_sheet(book.add_worksheet_with_constant_memory()?, index, "问题清单", of_results(results.iter().map(|r| ("", r))), &f, &styles)?);
     if super::charts::summary(&mut book, rubrics, results)? {
         let last = book.worksheets_mut().len() - 1;
         book.worksheet_from_index(last)?.set_active(true);
     }
-    Ok(book)
+    Ok((book, rows))
 }
 
-/// A 评分明细 sheet: the units scored by rubric `k` of `of`, one row each, with ranks.
-/// `cells`: the formats of the digests and of the wrapped names.
+/// A 评分明细 sheet, sheet `index` of the workbook: the units scored by rubric
+/// `k` of `of`, one row each, with ranks. `formats`: the workbook's style
+/// numbering, the formats of the digests and of the wrapped names.
 #[allow(clippy::too_many_arguments)]
-fn detail_sheet(
+fn detail_sheet<'a>(
     ws: &mut Worksheet,
+    index: usize,
     name: &str,
-    rubric: &LoadedRubric,
-    k: usize,
-    of: usize,
-    results: &[UnitResult],
+    rubric: &'a LoadedRubric,
+    (k, of): (usize, usize),
+    results: &'a [UnitResult],
     f: &Formats,
-    (digest, wrap): (&rust_xlsxwriter::Format, &rust_xlsxwriter::Format),
-) -> Result<()> {
+    (styles, digest, wrap): (&Styles, &rust_xlsxwriter::Format, &rust_xlsxwriter::Format),
+) -> Result<Deferred<'a>> {
     let columns = detail_head(ws, name, rubric, f)?;
+    detail_widths(ws, columns)?;
     let mine: Vec<&UnitResult> = results.iter().filter(|r| r.rubric.min(of - 1) == k).collect();
     let ranks = detail_ranks(rubric, &mine);
-    for (row, (r, ranks)) in mine.iter().zip(&ranks).enumerate() {
-        detail_row(ws, row as u32 + 1, rubric, r, ranks, digest, wrap)?;
-    }
-    detail_widths(ws, columns)
+    let xf = (styles.xf(digest)?, styles.xf(wrap)?);
+    let extent = (mine.len() as u32, columns.saturating_sub(1) as u16);
+    Ok(Deferred::new(index, 1, extent, Some(DETAIL_ROW), styles.xf(&f.header)?, move |rows| {
+        for (row, (r, ranks)) in mine.iter().zip(&ranks).enumerate() {
+            detail_row(rows, row as u32 + 1, rubric, r, ranks, xf)?;
+        }
+        Ok(())
+    }))
 }
 
-/// A detail sheet's column widths. Set once its rows are written: the sheet's
-/// columns are written out when it is saved, and a cell written while a column
-/// has options costs rust_xlsxwriter two hash lookups (a quarter of the sheet's time).
+/// A detail sheet's column widths.
 fn detail_widths(ws: &mut Worksheet, columns: usize) -> Result<()> {
     ws.set_column_width(0, 24)?;
     ws.set_column_width(1, 10)?;
@@ -145,27 +139,39 @@ fn detail_widths(ws: &mut Worksheet, columns: usize) -> Result<()> {
     Ok(())
 }
 
-/// Sheet 1 of the summary: attachment 2 with the first rubric's columns; rows
-/// scored by another rubric fill the columns it shares (categories by name).
-pub(crate) fn attachment2(ws: &mut Worksheet, name: &str, rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header, f: &Formats) -> Result<()> {
+/// Sheet 1 of the summary (sheet `index` of its workbook): attachment 2 with
+/// the first rubric's columns; rows scored by another rubric fill the columns it
+/// shares (categories by name). rust_xlsxwriter writes the head and the 备注 row;
+/// the units' rows come back to be written when the workbook is sealed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn attachment2<'a>(
+    ws: &mut Worksheet,
+    index: usize,
+    name: &str,
+    rubrics: &[&'a LoadedRubric],
+    results: &'a [UnitResult],
+    header: &Header,
+    f: &Formats,
+    styles: &Styles,
+) -> Result<Deferred<'a>> {
     attachment2_head(ws, name, rubrics[0], header, f)?;
-    attachment2_body(ws, rubrics, results, f)
-}
-
-/// Attachment 2's rows, one per unit, and its 备注 row (each rubric used, with its units).
-fn attachment2_body(ws: &mut Worksheet, rubrics: &[&LoadedRubric], results: &[UnitResult], f: &Formats) -> Result<()> {
-    let mut row = 4;
     let mut tally = Tally::default();
     let mut per_rubric = vec![Tally::default(); rubrics.len()];
     for r in results {
-        attachment2_row(ws, row, rubrics[0], r, f)?;
-        row += 1;
         tally.add(r);
         per_rubric[r.rubric.min(rubrics.len() - 1)].add(r);
     }
     let used: Vec<(&LoadedRubric, usize)> =
         rubrics.iter().zip(&per_rubric).enumerate().filter(|(k, (_, t))| *k == 0 || t.units > 0).map(|(_, (r, t))| (*r, t.units)).collect();
-    attachment2_notes(ws, row, &used, &tally, f)
+    attachment2_notes(ws, 4 + results.len() as u32, &used, &tally, f)?;
+    let rubric = rubrics[0];
+    let xf = (styles.xf(&f.text)?, styles.xf(&f.number)?);
+    Ok(Deferred::new(index, 4, (results.len() as u32, last_column(rubric)), None, styles.xf(&f.line)?, move |rows| {
+        for (k, r) in results.iter().enumerate() {
+            attachment2_row(rows, 4 + k as u32, rubric, r, xf)?;
+        }
+        Ok(())
+    }))
 }
 
 fn last_column(rubric: &LoadedRubric) -> u16 {
@@ -195,18 +201,27 @@ fn attachment2_head(ws: &mut Worksheet, name: &str, rubric: &LoadedRubric, heade
     Ok(())
 }
 
-fn attachment2_row(ws: &mut Worksheet, row: u32, rubric: &LoadedRubric, r: &UnitResult, f: &Formats) -> Result<()> {
-    let mut lines = 1;
-    for (c, col) in rubric.info.report_columns.iter().enumerate() {
-        let v = column_value(&col.source, r);
-        if let Some(Value::Text(t)) = &v {
-            lines = lines.max(super::lines(t, column_width(&col.source) as usize - 2));
-        }
-        write_value(ws, row, c as u16, v, f)?;
-    }
+/// One unit's row of attachment 2; `xf`: the styles of text and of points.
+fn attachment2_row(rows: &mut Rows, row: u32, rubric: &LoadedRubric, r: &UnitResult, (text, number): (u32, u32)) -> Result<()> {
+    let columns = &rubric.info.report_columns;
+    let values: Vec<Option<Value>> = columns.iter().map(|col| column_value(&col.source, r)).collect();
     // A long unit name wraps in its cell: the row holds every line.
-    if lines > 1 {
-        ws.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
+    let lines = columns
+        .iter()
+        .zip(&values)
+        .filter_map(|(col, v)| match v {
+            Some(Value::Text(t)) => Some(super::lines(t, column_width(&col.source) as usize - 2)),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(1);
+    rows.row(row, (lines > 1).then_some(15.0 * lines as f64 + 2.0))?;
+    for (c, v) in values.into_iter().enumerate() {
+        match v {
+            Some(Value::Text(t)) => rows.text(c as u16, &t, text),
+            Some(Value::Number(n)) => rows.number(c as u16, n, number),
+            None => rows.blank(c as u16, text),
+        }
     }
     Ok(())
 }
@@ -291,18 +306,15 @@ fn detail_ranks(rubric: &LoadedRubric, results: &[&UnitResult]) -> Vec<Vec<Optio
 
 /// One scorecard's detail row, as scored: 评分情况 says whether the rubric
 /// scored it (a copy of a unit handed in twice is scored; 统计表 marks it 重复).
-/// Data cells are written without a per-cell format:
-/// the sheet has a row per unit and some 90 columns.
-fn detail_row(
-    ws: &mut Worksheet,
-    row: u32,
-    rubric: &LoadedRubric,
-    r: &UnitResult,
-    ranks: &[Option<u32>],
-    digest: &rust_xlsxwriter::Format,
-    name: &rust_xlsxwriter::Format,
-) -> Result<()> {
+/// `xf`: the styles of the digests and of the wrapped names; the other cells have none
+/// (the sheet has a row per unit and some 90 columns).
+fn detail_row(rows: &mut Rows, row: u32, rubric: &LoadedRubric, r: &UnitResult, ranks: &[Option<u32>], (digest, name): (u32, u32)) -> Result<()> {
     let info = &rubric.info;
+    // Two lines for the digests (the sheet's default height); more when the county or
+    // the unit's name wraps (10 and 24 wide).
+    let lines = super::lines(&r.county, 9).max(super::lines(&r.center, 22));
+    let height = 15.0 * lines as f64 + 2.0;
+    rows.row(row, (height > DETAIL_ROW).then_some(height))?;
     let cells = [
         r.file.as_str(),
         r.sheet.as_deref().unwrap_or(""),
@@ -315,34 +327,29 @@ fn detail_row(
         r.input_sha256.as_deref().unwrap_or(""),
     ];
     for (c, v) in cells.iter().enumerate() {
-        match c {
-            // The path wraps in its column; the digests print whole, in two lines.
-            0 | 7 | 8 => ws.write_string_with_format(row, c as u16, *v, digest)?,
-            2 | 3 => ws.write_string_with_format(row, c as u16, *v, name)?,
-            _ => ws.write_string(row, c as u16, *v)?,
+        // The path wraps in its column; the digests print whole, in two lines.
+        let xf = match c {
+            0 | 7 | 8 => digest,
+            2 | 3 => name,
+            _ => 0,
         };
-    }
-    // Two lines for the digests (the sheet's default height); more when the county or
-    // the unit's name wraps (10 and 24 wide).
-    let lines = super::lines(&r.county, 9).max(super::lines(&r.center, 22));
-    if 15.0 * lines as f64 + 2.0 > DETAIL_ROW {
-        ws.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
+        rows.text(c as u16, v, xf);
     }
     let Some(a) = &r.assessment else { return Ok(()) };
     for (k, v) in r.points.iter().enumerate() {
         if let Some(v) = v {
-            ws.write_number(row, (DETAIL_FIXED + k) as u16, v)?;
+            rows.number((DETAIL_FIXED + k) as u16, v, 0);
         }
     }
     let mut c = (DETAIL_FIXED + rubric.point_ids().len()) as u16;
     for v in a.categories.iter().map(|c| c.score).chain([a.bonus, a.deduction, a.special, a.special_deduction, a.adjustment, a.total]) {
-        ws.write_number(row, c, v)?;
+        rows.number(c, v, 0);
         c += 1;
     }
-    ws.write_string(row, c, &a.grade)?;
+    rows.text(c, &a.grade, 0);
     for (k, rank) in ranks.iter().enumerate() {
         if let Some(n) = rank {
-            ws.write_number(row, c + 1 + k as u16, *n as f64)?;
+            rows.number(c + 1 + k as u16, *n as f64, 0);
         }
     }
     Ok(())
