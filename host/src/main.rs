@@ -445,13 +445,28 @@ fn score(
     progress.finish();
     // Duplicates, the roster and the ranks need the whole batch; the summary is written after them.
     units::check(&mut results, &refs, roster.as_ref());
-    if let Some(out) = output {
-        summary::write(&refs, &results, &header, out).with_context(|| format!("writing the summary {}", out.display()))?;
-    }
-    if as_json {
-        text::json(&json::ScoreOutput::new(&refs, &results))?;
-    } else {
-        text::results(&results, files.len(), output);
+    // The results are printed while the summary is written (both only read them);
+    // the line naming the summary comes once it is written.
+    let print = || -> Result<()> {
+        if as_json {
+            text::json(&json::ScoreOutput::new(&refs, &results))?;
+        } else {
+            text::results(&results, files.len());
+        }
+        Ok(())
+    };
+    let written = match output {
+        Some(out) => std::thread::scope(|s| {
+            let printed = s.spawn(print);
+            let written = summary::write(&refs, &results, &header, out).with_context(|| format!("writing the summary {}", out.display()));
+            printed.join().map_err(|_| anyhow::anyhow!("printing the results failed"))??;
+            written
+        }),
+        None => print(),
+    };
+    written?;
+    if let (Some(out), false) = (output, as_json) {
+        text::summary_written(out);
     }
     Ok(Outcome::of(results.iter().all(UnitResult::ok)))
 }

@@ -68,7 +68,9 @@ pub(crate) fn dense_ranks(values: &[Option<f64>]) -> Vec<Option<u32>> {
 /// (a Chinese character takes two columns, as on paper), counting breaks.
 pub(crate) fn lines(text: &str, width: usize) -> usize {
     use unicode_width::UnicodeWidthStr;
-    text.split('\n').map(|l| l.width().div_ceil(width.max(1)).max(1)).sum::<usize>().max(1)
+    // Printable ASCII is one column a byte (paths, codes, cell references): no table lookups.
+    let columns = |l: &str| if l.bytes().all(|b| (0x20..0x7f).contains(&b)) { l.len() } else { l.width() };
+    text.split('\n').map(|l| columns(l).div_ceil(width.max(1)).max(1)).sum::<usize>().max(1)
 }
 
 #[cfg(test)]
@@ -77,5 +79,17 @@ mod tests {
     fn ranks_are_dense() {
         assert_eq!(super::dense_ranks(&[Some(90.0), Some(95.0), None, Some(90.0), Some(80.0)]), [Some(2), Some(1), None, Some(2), Some(3)]);
         assert_eq!(super::dense_ranks(&[]), Vec::<Option<u32>>::new());
+    }
+
+    #[test]
+    fn lines_count_display_columns() {
+        assert_eq!(super::lines("", 10), 1);
+        assert_eq!(super::lines("abcdefghij", 10), 1);
+        assert_eq!(super::lines("abcdefghijk", 10), 2);
+        // A Chinese character takes two columns; a break starts a line.
+        assert_eq!(super::lines("考核评分表考核", 10), 2);
+        assert_eq!(super::lines("a\nb\n考核评分表考", 10), 4);
+        // Anything but printable ASCII is measured by unicode-width (a control character takes one).
+        assert_eq!(super::lines("abcdefghij\u{7}", 10), 2);
     }
 }

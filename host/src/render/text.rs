@@ -184,8 +184,9 @@ impl Progress {
     }
 }
 
-/// `kaohe score`: one line per unit on stdout, findings and the count on stderr.
-pub fn results(results: &[UnitResult], files: usize, output: Option<&Path>) {
+/// `kaohe score`: one line per unit on stdout, findings and the count on stderr
+/// (then [`summary_written`], once the summary is).
+pub fn results(results: &[UnitResult], files: usize) {
     use std::io::Write;
     let mut out = Lines::new();
     for r in results {
@@ -226,9 +227,11 @@ pub fn results(results: &[UnitResult], files: usize, output: Option<&Path>) {
     }
     let extra = if extra.is_empty() { String::new() } else { format!("; {}", extra.join(", ")) };
     eprintln!("scored {} of {} units cleanly, from {files} files{extra}", t.scored, t.units);
-    if let Some(o) = output {
-        eprintln!("summary written to {}", o.display());
-    }
+}
+
+/// The line that names the summary, once it is written.
+pub fn summary_written(path: &Path) {
+    eprintln!("summary written to {}", path.display());
 }
 
 /// `kaohe compare`: the changes, then each unit's totals under A and B.
