@@ -259,7 +259,10 @@ fn shared_strings(xml: &[u8]) -> Option<Vec<String>> {
             }
             (b"rPh", false) => in_phonetic = !tag.empty,
             (b"rPh", true) => in_phonetic = false,
-            (b"t", false) if in_si && !in_phonetic && !tag.empty => current.push_str(&unescape(tags.text_until(b"t")?)?),
+            (b"t", false) if in_si && !in_phonetic && !tag.empty => {
+                let preserve = preserves_space(&tag);
+                current.push_str(kept(&unescape(tags.text_until(b"t")?)?, preserve));
+            }
             _ => {}
         }
     }
@@ -386,7 +389,7 @@ fn cells(xml: &[u8], strings: &[String], plain: &[bool], limits: &ReadLimits, sh
                         continue;
                     }
                     (_, None) => continue,
-                    (b"n", Some(v)) if !v.is_empty() && *plain.get(style)? => Data::Float(unescape(v)?.trim().parse::<f64>().ok().filter(|x| x.is_finite())?),
+                    (b"n", Some(v)) if !v.is_empty() && *plain.get(style)? => Data::Float(number(v)?),
                     (b"s", Some(v)) => {
                         let index = match digits(v) {
                             Some(i) => i as usize,
@@ -428,7 +431,10 @@ fn inline_string(tags: &mut Tags<'_>) -> Option<String> {
             (b"rPh", false) if phonetic => return None,
             (b"rPh", false) => phonetic = !tag.empty,
             (b"rPh", true) => phonetic = false,
-            (b"t", false) if !phonetic && !tag.empty => s.push_str(&unescape(tags.text_until(b"t")?)?),
+            (b"t", false) if !phonetic && !tag.empty => {
+                let preserve = preserves_space(&tag);
+                s.push_str(kept(&unescape(tags.text_until(b"t")?)?, preserve));
+            }
             _ => {}
         }
     }
@@ -461,21 +467,41 @@ fn digits(b: &[u8]) -> Option<u32> {
     b.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
 }
 
+/// Whether a `<t>` keeps the spaces around its text (`xml:space="preserve"`).
+fn preserves_space(tag: &Tag) -> bool {
+    tag.attr_raw(b"xml:space") == Some(b"preserve".as_slice())
+}
+
+/// A `<t>`'s text as calamine keeps it: without ASCII spaces, tabs and line
+/// breaks around it unless the element preserves them (other spaces, such as
+/// U+00A0, stay).
+fn kept(text: &str, preserve: bool) -> &str {
+    if preserve { text } else { text.trim_matches([' ', '\t', '\r', '\n']) }
+}
+
+/// A number cell's finite value: most are plain ASCII (`4.5`, `1e-7`), read
+/// without the text checks; anything else is unescaped first.
+fn number(v: &[u8]) -> Option<f64> {
+    let text =
+        if v.iter().all(|b| b.is_ascii_digit() || b"+-.eE".contains(b)) { std::borrow::Cow::Borrowed(std::str::from_utf8(v).ok()?) } else { unescape(v)? };
+    text.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
 /// XML text with the five predefined entities and character references
 /// resolved; `None` for anything else (an `_xHHHH_` escape included).
 fn unescape(raw: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
     // `_xHHHH_` escapes and carriage returns (line-end normalisation) are calamine's to handle.
     // One pass over the (short) text instead of a search per character.
     let mut amp = false;
-    for (i, &b) in raw.iter().enumerate() {
-        match b {
+    for i in memchr::memchr3_iter(b'\r', b'_', b'&', raw) {
+        match raw[i] {
             b'\r' => return None,
             b'_' if raw.get(i + 1) == Some(&b'x') => return None,
             b'&' => amp = true,
             _ => {}
         }
     }
-    let s = std::str::from_utf8(raw).ok()?;
+    let s = simdutf8::basic::from_utf8(raw).ok()?;
     if !amp {
         return Some(std::borrow::Cow::Borrowed(s));
     }

@@ -178,6 +178,31 @@ fn excel_and_wps_constructs_read_the_same_both_ways() {
 }
 
 #[test]
+fn spaces_around_a_text_run_are_kept_only_where_preserved_both_ways() {
+    // calamine trims ASCII spaces, tabs and line breaks around a <t> unless xml:space="preserve"
+    // (a fuzzer find: "得 分" against "得分"); U+00A0 stays either way.
+    let mut book = plain_book();
+    let bytes = rewrite(
+        &mut book,
+        &[
+            ("xl/sharedStrings.xml", "<si><t>得分</t></si>", "<si><r><t>得</t></r><r><t xml:space=\"other\"> &#20998;\t</t></r></si>"),
+            ("xl/sharedStrings.xml", "<si><t>备注</t></si>", "<si><t xml:space=\"preserve\"> 备注 </t></si>"),
+            (
+                "xl/worksheets/sheet1.xml",
+                "<c r=\"B3\"><v>1.5</v></c>",
+                "<c r=\"B3\"><v>1.5</v></c><c r=\"D3\" t=\"inlineStr\"><is><t>\n 行内\u{a0}</t></is></c>",
+            ),
+        ],
+    );
+    read_fast_both_ways(&bytes, "spaces.xlsx");
+    let cells = sheet_cells(&bytes, Path::new("spaces.xlsx"), &ReadLimits::default(), true).unwrap();
+    let text = |r: u32, c: u32| cells[0].2.iter().find(|(p, _)| *p == (r, c)).map(|(_, d)| d.to_string()).unwrap_or_default();
+    assert_eq!(text(1, 1), "得分");
+    assert_eq!(text(1, 2), " 备注 ");
+    assert_eq!(text(2, 3), "行内\u{a0}");
+}
+
+#[test]
 fn inline_strings_from_a_streaming_writer_read_the_same_both_ways() {
     // rust_xlsxwriter's constant-memory mode writes inline strings, as some exporters do.
     let mut book = rust_xlsxwriter::Workbook::new();
