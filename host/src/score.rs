@@ -100,40 +100,73 @@ pub struct UnitResult {
     pub findings: Vec<Finding>,
 }
 
-/// A unit's points per item and sub-rule, kept for every unit of a batch: eight
-/// bytes a point instead of an `Option<f64>`'s sixteen (a point is always finite;
-/// an absent one is stored as NaN).
+/// A unit's points per item and sub-rule, kept for every unit of a batch: two
+/// bytes a point when every point is a whole number of half points (as a
+/// scorecard's nearly always are), else eight; never an `Option<f64>`'s sixteen.
+/// Either way each point reads back bit for bit as it was given.
 ///
 /// ```
 /// let p = kaohe::score::Points::new(&[Some(1.5), None, Some(-2.0)]);
 /// assert_eq!(p.len(), 3);
 /// assert_eq!(p.get(1), None);
 /// assert_eq!(p.iter().collect::<Vec<_>>(), [Some(1.5), None, Some(-2.0)]);
+/// assert_eq!(kaohe::score::Points::new(&[Some(0.125)]).get(0), Some(0.125));
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct Points(Box<[f64]>);
+#[derive(Debug, Clone)]
+pub struct Points(PointsRepr);
+
+#[derive(Debug, Clone)]
+enum PointsRepr {
+    /// Half points, `i16::MIN` for an absent one.
+    Halves(Box<[i16]>),
+    /// The points themselves, NaN for an absent one.
+    Any(Box<[f64]>),
+}
+
+impl Default for Points {
+    fn default() -> Self {
+        Points(PointsRepr::Halves(Box::new([])))
+    }
+}
+
+/// `v` as half points, if that is exact.
+fn halves(v: f64) -> Option<i16> {
+    let h = v * 2.0;
+    let n = h as i16;
+    (h.fract() == 0.0 && h.abs() <= i16::MAX as f64 && (f64::from(n) / 2.0).to_bits() == v.to_bits()).then_some(n)
+}
 
 impl Points {
     /// From points by position (a non-finite point is kept as absent).
     pub fn new(points: &[Option<f64>]) -> Self {
-        Points(points.iter().map(|p| p.filter(|v| v.is_finite()).unwrap_or(f64::NAN)).collect())
+        let points = points.iter().map(|p| p.filter(|v| v.is_finite()));
+        match points.clone().map(|p| p.map_or(Some(i16::MIN), halves)).collect::<Option<Box<[i16]>>>() {
+            Some(h) => Points(PointsRepr::Halves(h)),
+            None => Points(PointsRepr::Any(points.map(|p| p.unwrap_or(f64::NAN)).collect())),
+        }
     }
 
     /// The point at position `at`, if there is one.
     pub fn get(&self, at: usize) -> Option<f64> {
-        self.0.get(at).copied().filter(|v| !v.is_nan())
+        match &self.0 {
+            PointsRepr::Halves(h) => h.get(at).filter(|&&n| n != i16::MIN).map(|&n| f64::from(n) / 2.0),
+            PointsRepr::Any(v) => v.get(at).copied().filter(|v| !v.is_nan()),
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Option<f64>> + '_ {
-        self.0.iter().map(|v| (!v.is_nan()).then_some(*v))
+        (0..self.len()).map(|at| self.get(at))
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        match &self.0 {
+            PointsRepr::Halves(h) => h.len(),
+            PointsRepr::Any(v) => v.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 }
 
@@ -754,4 +787,30 @@ fn check_typed_totals(rubric: &LoadedRubric, card: &Scorecard, a: &Scores, src: 
 fn short(s: &str) -> String {
     let s: String = s.chars().take(16).collect();
     format!("{s}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Points;
+
+    #[test]
+    fn points_read_back_bit_for_bit_in_either_form() {
+        let cases: [&[Option<f64>]; 5] = [
+            &[Some(1.5), None, Some(-2.0), Some(0.0), Some(16383.5), Some(-16383.5)],
+            &[Some(0.1), None],
+            &[Some(-0.0), Some(1.0)],
+            &[Some(16384.0)],
+            &[Some(f64::NAN), Some(f64::INFINITY), Some(2.0)],
+        ];
+        for given in cases {
+            let p = Points::new(given);
+            assert_eq!(p.len(), given.len());
+            for (k, v) in given.iter().enumerate() {
+                let expected = v.filter(|v| v.is_finite());
+                assert_eq!(p.get(k).map(f64::to_bits), expected.map(f64::to_bits), "{given:?} at {k}");
+            }
+            assert_eq!(p.get(given.len()), None);
+        }
+        assert!(Points::default().is_empty());
+    }
 }

@@ -20,21 +20,22 @@ pub(crate) fn findings_sheet<'a>(
     ws: &mut Worksheet,
     index: usize,
     name: &str,
-    findings: impl Iterator<Item = (&'a str, &'a str, &'a Finding)>,
+    findings: impl Iterator<Item = (&'a str, &'a str, &'a Finding)> + Clone + Send + 'a,
     f: &Formats,
     styles: &Styles,
 ) -> Result<Option<Deferred<'a>>> {
-    let findings: Vec<(&str, &str, &Finding)> = findings.collect();
-    // Measured on two threads when there are many (a realistic batch of 10,000 has 50,000).
-    let measure = |part: &[(&str, &str, &Finding)]| part.iter().map(|(scope, file, x)| row_lines(scope, file, x)).collect::<Vec<usize>>();
-    let lines: Vec<usize> = if findings.len() < 8192 {
-        measure(&findings)
+    // The findings are walked again to write them, not collected: a batch of
+    // 10,000 has 50,000, and every one is already held in its unit's result.
+    let count = findings.clone().count();
+    let lines: Vec<u8> = if count < 8192 {
+        measure(findings.clone())
     } else {
-        let (a, b) = findings.split_at(findings.len() / 2);
+        // Measured on two threads when there are many.
         std::thread::scope(|s| {
-            let second = s.spawn(|| measure(b));
-            let mut lines = measure(a);
-            lines.extend(second.join().unwrap_or_else(|_| b.iter().map(|_| 1).collect()));
+            let tail = findings.clone().skip(count / 2);
+            let second = s.spawn(move || measure(tail));
+            let mut lines = measure(findings.clone().take(count / 2));
+            lines.extend(second.join().unwrap_or_else(|_| vec![1; count - count / 2]));
             lines
         })
     };
@@ -46,14 +47,14 @@ pub(crate) fn findings_sheet<'a>(
         ws.set_row_height(0, height(1))?;
         default = Some(height(usual));
     }
-    if findings.is_empty() {
+    if count == 0 {
         ws.merge_range(1, 0, 1, 8, "未发现问题", &f.text)?;
         return Ok(None);
     }
     let (text, note) = (styles.xf(&f.text)?, styles.xf(&f.note)?);
-    let extent = (findings.len() as u32, 8);
+    let extent = (count as u32, 8);
     Ok(Some(Deferred::new(index, 1, extent, default, styles.xf(&f.header)?, move |rows| {
-        for (k, ((scope, file, x), &n)) in findings.iter().zip(&lines).enumerate() {
+        for (k, ((scope, file, x), n)) in findings.zip(lines).enumerate() {
             rows.row(k as u32 + 1, (n != usual).then(|| height(n)))?;
             finding_row(rows, scope, file, x, (text, note));
         }
@@ -61,8 +62,15 @@ pub(crate) fn findings_sheet<'a>(
     })))
 }
 
+/// The lines each finding's row must hold (at most 255: a row is at most 409 points high anyway).
+fn measure<'a>(findings: impl Iterator<Item = (&'a str, &'a str, &'a Finding)>) -> Vec<u8> {
+    findings.map(|(scope, file, x)| row_lines(scope, file, x).min(255) as u8).collect()
+}
+
 /// Every finding of these results, each with its scope.
-pub(crate) fn of_results<'a>(results: impl Iterator<Item = (&'a str, &'a UnitResult)>) -> impl Iterator<Item = (&'a str, &'a str, &'a Finding)> {
+pub(crate) fn of_results<'a>(
+    results: impl Iterator<Item = (&'a str, &'a UnitResult)> + Clone + Send + 'a,
+) -> impl Iterator<Item = (&'a str, &'a str, &'a Finding)> + Clone + Send + 'a {
     results.flat_map(|(scope, r)| r.findings.iter().map(move |x| (scope, r.file.as_str(), x)))
 }
 
@@ -86,18 +94,21 @@ fn row_lines(scope: &str, file: &str, x: &Finding) -> usize {
     [(file, 28), (x.message.as_str(), 68), (scope, 10), (x.detail.as_deref().unwrap_or(""), 28)].iter().map(|(t, w)| super::lines(t, *w)).max().unwrap_or(1)
 }
 
-/// A row's height for this many lines of 11 pt text.
-fn height(lines: usize) -> f64 {
-    if lines <= 1 { 15.0 } else { 15.0 * lines as f64 + 2.0 }
+/// A row's height for this many lines of 11 pt text, at most Excel's 409 points.
+fn height(lines: u8) -> f64 {
+    if lines <= 1 { 15.0 } else { (15.0 * f64::from(lines) + 2.0).min(super::rows::MAX_ROW_HEIGHT) }
 }
 
 /// The most common value (the smallest of equally common ones); 1 for none.
-fn most_common(lines: &[usize]) -> usize {
-    let mut counts = std::collections::BTreeMap::new();
+fn most_common(lines: &[u8]) -> u8 {
+    let mut counts = [0usize; 256];
     for &n in lines {
-        *counts.entry(n).or_insert(0usize) += 1;
+        counts[n as usize] += 1;
     }
-    counts.into_iter().max_by_key(|&(n, c)| (c, std::cmp::Reverse(n))).map_or(1, |(n, _)| n)
+    if lines.is_empty() {
+        return 1;
+    }
+    (0..=255u8).max_by_key(|&n| (counts[n as usize], std::cmp::Reverse(n))).unwrap_or(1)
 }
 
 /// One finding's cells, in the row just started; `xf`: the styles of text and of 说明.
@@ -164,5 +175,6 @@ mod tests {
         assert_eq!(super::most_common(&[3, 1, 1, 3]), 1);
         assert_eq!(super::height(1), 15.0);
         assert_eq!(super::height(3), 47.0);
+        assert_eq!(super::height(255), crate::render::rows::MAX_ROW_HEIGHT);
     }
 }

@@ -161,6 +161,9 @@ pub(crate) fn column_name(col: u16) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
+/// The tallest row Excel keeps, in points: a taller one is written this tall.
+pub(crate) const MAX_ROW_HEIGHT: f64 = 409.0;
+
 /// Excel's limit on a cell's text, in UTF-16 units.
 const MAX_TEXT: usize = 32_767;
 
@@ -190,8 +193,9 @@ impl<'w> Rows<'w> {
     }
 
     /// Start row `row` (0-based), below the last one; `height` in points, as
-    /// `set_row_height` takes it (none: the sheet's default).
+    /// `set_row_height` takes it (none: the sheet's default; at most [`MAX_ROW_HEIGHT`]).
     pub fn row(&mut self, row: u32, height: Option<f64>) -> Result<()> {
+        let height = height.map(|h| h.min(MAX_ROW_HEIGHT));
         ensure!(row >= self.first && self.open.is_none_or(|r| row > r), "row {} written out of order", row + 1);
         ensure!(row < 1_048_576, "more rows than a worksheet holds (1,048,576)");
         self.end_row();
