@@ -90,7 +90,8 @@ impl Sandboxed {
         let engine = crate::runtime::engine(&crate::runtime::Pool { limits: budget, stack: 1 << 20, keep_resident: 4 << 20 })?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        let component = crate::runtime::compile(&engine, crate::READER_COMPONENT, cache_dir)
+        let sha256 = crate::runtime::hex(&<sha2::Sha256 as sha2::Digest>::digest(crate::READER_COMPONENT));
+        let component = crate::runtime::compile(&engine, crate::READER_COMPONENT, &sha256, cache_dir)
             .map_err(anyhow::Error::from)
             .context("the built-in reader component does not compile")?;
         let pre = ReaderPre::new(linker.instantiate_pre(&component)?)?;

@@ -281,7 +281,7 @@ impl Runtime {
     pub fn load(&self, bytes: &[u8], origin: &str) -> std::result::Result<LoadedRubric, LoadError> {
         let sha256 = hex(&Sha256::digest(bytes));
         let origin_s = || origin.to_string();
-        let component = compile(&self.engine, bytes, self.cache_dir.as_deref())
+        let component = compile(&self.engine, bytes, &sha256, self.cache_dir.as_deref())
             .map_err(|e| LoadError::NotAComponent { origin: origin_s(), detail: crate::clip(&one_line(&format!("{:#}", e)), 400) })?;
         let pre = self
             .linker
@@ -755,7 +755,8 @@ pub(crate) fn engine(pool: &Pool) -> Result<Engine> {
     }
 }
 
-/// Compile `bytes`, or load what an earlier run compiled from `cache_dir`.
+/// Compile `bytes` (whose SHA-256 in hex is `sha256`), or load what an earlier
+/// run compiled from `cache_dir`.
 ///
 /// The cache holds one file per component and engine: wasmtime's own
 /// serialisation, named by the SHA-256 of the component's bytes and a hash of
@@ -765,13 +766,13 @@ pub(crate) fn engine(pool: &Pool) -> Result<Engine> {
 /// is the user's own (mode 0700); like wasmtime's cache, it is trusted to
 /// hold only what kaohe wrote there. A file that does not load is compiled
 /// again and replaced; a cache that cannot be written is skipped.
-pub(crate) fn compile(engine: &Engine, bytes: &[u8], cache_dir: Option<&std::path::Path>) -> wasmtime::Result<Component> {
+pub(crate) fn compile(engine: &Engine, bytes: &[u8], sha256: &str, cache_dir: Option<&std::path::Path>) -> wasmtime::Result<Component> {
     use std::hash::{Hash, Hasher};
     let Some(dir) = cache_dir else { return Component::new(engine, bytes) };
     let mut compat = std::hash::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut compat);
     let dir = dir.join("components");
-    let path = dir.join(format!("{}-{:016x}.cwasm", hex(&Sha256::digest(bytes)), compat.finish()));
+    let path = dir.join(format!("{sha256}-{:016x}.cwasm", compat.finish()));
     if path.is_file() {
         // SAFETY: the file is one this function wrote from `Component::serialize` (see above);
         // wasmtime checks its header and that it was compiled for this engine.
