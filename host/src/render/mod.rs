@@ -13,6 +13,7 @@
 //! | every `--json` shape, as `Serialize` types | [`json`] |
 //! | the CLI's tables and texts | [`text`] |
 //! | cell formats and print setup of all workbooks | `style` |
+//! | the big sheets' rows, as SpreadsheetML, on their own threads | `rows` |
 //! | the 图表 sheets (native charts) | `charts` |
 
 use anyhow::Result;

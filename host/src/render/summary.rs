@@ -53,8 +53,9 @@ fn column_value(src: &ColumnSource, r: &UnitResult) -> Option<Value> {
 /// indexes `rubrics`; rows scored by different rubrics mix in one table, and
 /// each rubric gets its own detail sheet. Sheets: 统计表 (attachment 2, as the
 /// seed has it), 评分明细 (one per rubric, with ranks), 问题清单, and 图表 (the
-/// sheet the workbook opens on, left out when no unit scored). Every sheet
-/// streams its rows to a temporary file (constant-memory mode).
+/// sheet the workbook opens on, left out when no unit scored). The rows of
+/// 统计表, 评分明细 and 问题清单 are written as the workbook is sealed, each
+/// sheet on its own thread (see `render::rows`).
 pub fn build(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header) -> Result<Vec<u8>> {
     let (mut book, rows) = workbook(rubrics, results, header)?;
     crate::output::save_summary(&mut book, rows)
