@@ -453,3 +453,43 @@ fn cli_tables_line_up_by_display_width() {
     assert!(columns.len() >= 10, "{stdout}");
     assert!(columns.windows(2).all(|w| w[0] == w[1]), "{columns:?}\n{stdout}");
 }
+
+/// The row numbers of every worksheet of an xlsx, in the order they appear.
+fn worksheet_rows(path: &Path) -> Vec<(String, Vec<u32>)> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let names: Vec<String> = z.file_names().filter_map(|n| n.ok().map(|n| n.to_string())).filter(|n| n.starts_with("xl/worksheets/sheet")).collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut z.by_name(&name).unwrap(), &mut xml).unwrap();
+            let rows = xml.match_indices("<row r=\"").map(|(i, _)| xml[i + 8..].split('"').next().unwrap().parse().unwrap()).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn every_sheet_of_every_report_has_each_row_once_in_order() {
+    // rust_xlsxwriter 0.102 wrote the last row of a streamed sheet twice when it had a
+    // height (统计表's 备注 row), which Excel may reject; kaohe leaves the repeat out.
+    let dir = tempfile::tempdir().unwrap();
+    let (summary, cmp, prov) = (dir.path().join("summary.xlsx"), dir.path().join("compare.xlsx"), dir.path().join("province.xlsx"));
+    let roster = samples().with_file_name("长治市-名册.xlsx");
+    assert_eq!(kaohe(&["score", s(&samples()), "--roster", s(&roster), "-o", s(&summary)]).status.code(), Some(0));
+    assert_eq!(kaohe(&["compare", "--rubric", "changzhi-2023", "--rubric", "changzhi-2024-example", s(&samples()), "-o", s(&cmp)]).status.code(), Some(0));
+    let manifest = samples().with_file_name("province").join("province.toml");
+    assert_eq!(kaohe(&["province", s(&manifest), "-o", s(&prov)]).status.code(), Some(0));
+    for out in [&summary, &cmp, &prov] {
+        let sheets = worksheet_rows(out);
+        assert!(sheets.len() >= 3, "{}: {sheets:?}", out.display());
+        for (name, rows) in sheets {
+            assert!(!rows.is_empty(), "{} {name}", out.display());
+            assert!(rows.windows(2).all(|w| w[0] < w[1]), "{} {name}: rows {rows:?}", out.display());
+        }
+    }
+    // The summary's 统计表: the units' rows (written as the workbook is sealed) between the head and 备注.
+    let t = sheet(&summary, "统计表");
+    assert_eq!(t.height(), 4 + 12 + 1);
+    assert_eq!(text(&t, 16, 0), "备注");
+}
