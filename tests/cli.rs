@@ -493,3 +493,34 @@ fn every_sheet_of_every_report_has_each_row_once_in_order() {
     assert_eq!(t.height(), 4 + 12 + 1);
     assert_eq!(text(&t, 16, 0), "备注");
 }
+
+#[test]
+fn the_component_cache_forgets_files_unused_for_thirty_days() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().join("components");
+    std::fs::create_dir_all(&dir).unwrap();
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let now = std::time::SystemTime::now();
+    let made = |name: &str, age: std::time::Duration| {
+        let p = dir.join(name);
+        std::fs::write(&p, b"old").unwrap();
+        std::fs::File::options().append(true).open(&p).unwrap().set_modified(now - age).unwrap();
+        p
+    };
+    let (stale, recent, other) = (made("stale.cwasm", 40 * day), made("recent.cwasm", 2 * day), made("notes.txt", 40 * day));
+    let one = samples().join("上党区.xlsx");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_kaohe")).args(["score", s(&one)]).env("KAOHE_CACHE_DIR", cache.path()).env_remove("KAOHE_RUBRIC_DIR").output().unwrap()
+    };
+    // A miss compiles the rubric, caches it, and removes what was unused for 30 days.
+    assert_eq!(run().status.code(), Some(0));
+    assert!(!stale.exists() && recent.exists() && other.exists());
+    let compiled: Vec<PathBuf> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "cwasm") && *p != recent).collect();
+    assert_eq!(compiled.len(), 1, "{compiled:?}");
+    // A hit marks the file used (at most once a day), so a rubric in use is never removed.
+    std::fs::File::options().append(true).open(&compiled[0]).unwrap().set_modified(now - 10 * day).unwrap();
+    assert_eq!(run().status.code(), Some(0));
+    let age = now.duration_since(std::fs::metadata(&compiled[0]).unwrap().modified().unwrap()).unwrap_or_default();
+    assert!(age < day, "{age:?}");
+}

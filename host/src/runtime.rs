@@ -765,7 +765,8 @@ pub(crate) fn engine(pool: &Pool) -> Result<Engine> {
 /// statistics on every run: about 1 ms of a single workbook's 7). The folder
 /// is the user's own (mode 0700); like wasmtime's cache, it is trusted to
 /// hold only what kaohe wrote there. A file that does not load is compiled
-/// again and replaced; a cache that cannot be written is skipped.
+/// again and replaced; a cache that cannot be written is skipped; a file
+/// unused for 30 days is removed when something new is compiled.
 pub(crate) fn compile(engine: &Engine, bytes: &[u8], sha256: &str, cache_dir: Option<&std::path::Path>) -> wasmtime::Result<Component> {
     use std::hash::{Hash, Hasher};
     let Some(dir) = cache_dir else { return Component::new(engine, bytes) };
@@ -777,6 +778,7 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8], sha256: &str, cache_dir: Op
         // SAFETY: the file is one this function wrote from `Component::serialize` (see above);
         // wasmtime checks its header and that it was compiled for this engine.
         if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+            mark_used(&path);
             return Ok(component);
         }
     }
@@ -791,8 +793,37 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8], sha256: &str, cache_dir: Op
     };
     if private && let Ok(serialized) = component.serialize() {
         let _ = crate::output::write_atomic(&path, &serialized);
+        prune_cache(&dir, std::time::SystemTime::now());
     }
     Ok(component)
+}
+
+/// A compiled file not used for this long is removed the next time anything is
+/// compiled: every kaohe build with a changed reader, and every rubric tried once,
+/// leaves one behind (a few MB each), which nothing would ever load again.
+pub(crate) const CACHE_UNUSED: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Record that a cached file was used (its modification time, at most once a day).
+fn mark_used(path: &std::path::Path) {
+    let day = Duration::from_secs(24 * 3600);
+    let now = std::time::SystemTime::now();
+    let stale = std::fs::metadata(path).and_then(|m| m.modified()).is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > day));
+    if stale && let Ok(file) = std::fs::File::options().append(true).open(path) {
+        let _ = file.set_modified(now);
+    }
+}
+
+/// Remove the compiled files in `dir` unused for [`CACHE_UNUSED`] (only kaohe's
+/// own `*.cwasm`; anything that cannot be read or removed is left).
+fn prune_cache(dir: &std::path::Path, now: std::time::SystemTime) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let path = e.path();
+        let old = e.metadata().and_then(|m| m.modified()).is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > CACHE_UNUSED));
+        if old && path.extension().is_some_and(|x| x == "cwasm") && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 fn config(pool_of: &Pool, pooling: bool) -> Config {
