@@ -24,9 +24,31 @@ pub(crate) fn findings_sheet<'a>(
     f: &Formats,
     styles: &Styles,
 ) -> Result<Option<Deferred<'a>>> {
+    findings_sheet_of_at_most(ws, index, name, findings, f, styles, MAX_FINDINGS)
+}
+
+/// Most findings a sheet lists: a worksheet holds 1,048,576 rows, one of them
+/// the header and one the line saying how many more there are.
+const MAX_FINDINGS: usize = 1_048_574;
+
+/// [`findings_sheet`], listing at most `max` findings and then a row saying how
+/// many more there are (all of them are in `--json`).
+#[allow(clippy::too_many_arguments)]
+fn findings_sheet_of_at_most<'a>(
+    ws: &mut Worksheet,
+    index: usize,
+    name: &str,
+    findings: impl Iterator<Item = (&'a str, &'a str, &'a Finding)> + Clone + Send + 'a,
+    f: &Formats,
+    styles: &Styles,
+    max: usize,
+) -> Result<Option<Deferred<'a>>> {
     // The findings are walked again to write them, not collected: a batch of
     // 10,000 has 50,000, and every one is already held in its unit's result.
-    let count = findings.clone().count();
+    let all = findings.clone().count();
+    let findings = findings.take(max);
+    let count = all.min(max);
+    let more = all - count;
     let lines: Vec<u8> = if count < 8192 {
         measure(findings.clone())
     } else {
@@ -52,11 +74,15 @@ pub(crate) fn findings_sheet<'a>(
         return Ok(None);
     }
     let (text, note) = (styles.xf(&f.text)?, styles.xf(&f.note)?);
-    let extent = (count as u32, 8);
+    let extent = ((count + usize::from(more > 0)) as u32, 8);
     Ok(Some(Deferred::new(index, 1, extent, default, styles.xf(&f.header)?, move |rows| {
         for (k, ((scope, file, x), n)) in findings.zip(lines).enumerate() {
             rows.row(k as u32 + 1, (n != usual).then(|| height(n)))?;
             finding_row(rows, scope, file, x, (text, note));
+        }
+        if more > 0 {
+            rows.row(count as u32 + 1, None)?;
+            rows.text(6, &format!("另有 {more} 条问题未列出（超过一张工作表的行数上限），全部问题见 kaohe score --json 的输出"), note);
         }
         Ok(())
     })))
@@ -166,6 +192,24 @@ mod tests {
         assert!(!xml.contains("defaultRowHeight=\"32"));
         assert!(!row_tag(&xml, 2).contains("ht="), "{}", row_tag(&xml, 2));
         assert!(row_tag(&xml, 4).contains("ht=\"32.25\""), "{}", row_tag(&xml, 4));
+    }
+
+    #[test]
+    fn findings_past_what_a_sheet_holds_are_counted_in_a_last_row() {
+        let findings: Vec<Finding> = (0..7).map(|k| Finding::file(Severity::Error, Code::MissingItem, format!("问题 {k}"))).collect();
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.set_properties(&crate::output::properties("问题清单", crate::output::Kind::Summary));
+        let f = super::Formats::new();
+        let styles = f.register(&mut book, &[]);
+        let ws = book.add_worksheet_with_constant_memory().unwrap();
+        let rows = super::findings_sheet_of_at_most(ws, 0, "问题清单", findings.iter().map(|x| ("", "a.xlsx", x)), &f, &styles, 5).unwrap();
+        let bytes = crate::output::save_summary(&mut book, rows.into_iter().collect()).unwrap();
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = calamine::Reader::worksheet_range(&mut book, "问题清单").unwrap();
+        assert_eq!(sheet.height(), 1 + 5 + 1);
+        assert_eq!(sheet.get_value((5, 6)).map(|d| d.to_string()).as_deref(), Some("问题 4"));
+        let last = sheet.get_value((6, 6)).map(|d| d.to_string()).unwrap_or_default();
+        assert!(last.starts_with("另有 2 条问题未列出"), "{last}");
     }
 
     #[test]
