@@ -487,6 +487,24 @@ fn reader_costs(dir: &Path) -> Vec<(&'static str, f64, f64)> {
     out
 }
 
+/// The fixed cost of a sandboxed read, in µs: a fresh instance of the reader
+/// and a call it answers at once (bytes that are no workbook), fastest of five rounds of 100.
+fn sandbox_fixed_cost() -> f64 {
+    let limits = kaohe::workbook::ReadLimits::default();
+    let parser = kaohe::reader::parser();
+    let bytes = b"PK\x03\x04 this is no workbook";
+    assert!(parser.parse(bytes, "xls", &limits).is_err());
+    (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..100 {
+                let _ = parser.parse(bytes, "xls", &limits);
+            }
+            t.elapsed().as_secs_f64() * 1e6 / 100.0
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![1_000, 10_000] } else { sizes };
@@ -627,6 +645,7 @@ fn main() {
     for (format, sandboxed, native) in reader_costs(tmp) {
         println!("(f) {format}: sandboxed reader {sandboxed:.0} µs, calamine in process {native:.0} µs: the sandbox adds {:.0} µs", sandboxed - native);
     }
+    println!("    of which a fresh reader instance and a call it answers at once: {:.0} µs", sandbox_fixed_cost());
     println!();
     if let Some((n, f, s, rss)) = rows.iter().max_by_key(|r| r.0) {
         let ratio = s.as_secs_f64() / f.as_secs_f64();
