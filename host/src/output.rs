@@ -142,7 +142,6 @@ const PART_LIMIT: u64 = 64 << 20;
 fn seal_into<R: std::io::Read + std::io::Seek, W: Write + std::io::Seek>(mut zip: zip::ZipArchive<R>, deferred: Vec<Deferred<'_>>, sink: W) -> Result<()> {
     // Each deferred sheet: rust_xlsxwriter's part with the rows spliced in, compressed on its own thread.
     let mut jobs = Vec::new();
-    let mut replaced_parts = Vec::new();
     for d in deferred {
         let name = d.part();
         let mut entry = zip.by_name(&name).with_context(|| format!("the workbook has no part {name}"))?;
@@ -174,6 +173,7 @@ fn seal_into<R: std::io::Read + std::io::Seek, W: Write + std::io::Seek>(mut zip
         handles.into_iter().map(|h| h.join().map_err(|_| anyhow::anyhow!("writing a sheet's rows failed"))?).collect::<Result<Vec<_>>>()
     })?;
     let mut replaced = std::collections::BTreeMap::new();
+    let mut replaced_parts = Vec::new();
     for mut part in written {
         let entry = part.by_index_raw(0)?;
         let name = entry.name()?.to_string();

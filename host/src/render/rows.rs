@@ -227,9 +227,16 @@ impl<'w> Rows<'w> {
         }
     }
 
-    /// `<c r="B7" s="4"`: the start of a cell in the open row.
+    /// `<c r="B7" s="4"`: the start of a cell in the open row (the first row
+    /// is opened if none is, so the XML stays well formed).
     fn cell(&mut self, col: u16, xf: u32) {
-        let row = self.open.unwrap_or(self.first);
+        let row = match self.open {
+            Some(row) => row,
+            None => {
+                let _ = self.row(self.first, None);
+                self.first
+            }
+        };
         self.last_col = self.last_col.max(col);
         if self.names.len() <= col as usize {
             self.names.extend((self.names.len() as u16..=col).map(column_name));
@@ -532,6 +539,17 @@ mod tests {
             String::from_utf8(whole).unwrap(),
             r#"<worksheet><dimension ref="A1:C2"/><sheetData><row r="1"><c r="A1" s="1"/></row><row r="2"><c r="C2"><v>7.0</v></c></row></sheetData></worksheet>"#
         );
+    }
+
+    #[test]
+    fn a_cell_written_before_any_row_opens_the_first_one() {
+        let mut out = Vec::new();
+        let mut rows = Rows::new(&mut out, 3, None);
+        rows.text(0, "x", 0);
+        rows.number(1, 2.0, 0);
+        rows.end_row();
+        rows.finish().unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), r#"<row r="4"><c r="A4" t="inlineStr"><is><t>x</t></is></c><c r="B4"><v>2.0</v></c></row>"#);
     }
 
     #[test]
