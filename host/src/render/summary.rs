@@ -67,8 +67,8 @@ pub fn write(rubrics: &[&LoadedRubric], results: &[UnitResult], header: &Header,
     crate::output::write_summary(&mut book, rows, path)
 }
 
-/// The workbook as rust_xlsxwriter writes it, and the rows of its big sheets
-/// (评分明细, 问题清单), written as it is sealed (see [`super::rows`]).
+/// The workbook as rust_xlsxwriter writes it, and the rows of 统计表, 评分明细
+/// and 问题清单, written as it is sealed (see [`super::rows`]).
 fn workbook<'a>(rubrics: &[&'a LoadedRubric], results: &'a [UnitResult], header: &Header) -> Result<(Workbook, Vec<Deferred<'a>>)> {
     let f = Formats::new();
     let mut book = Workbook::new();
